@@ -1,0 +1,3 @@
+from messaging.models.audit import AuditEntry
+
+__all__ = ["AuditEntry"]

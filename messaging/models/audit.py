@@ -1,0 +1,23 @@
+from django.conf import settings
+from django.db import models
+
+
+class AuditEntry(models.Model):
+    """A change inside the tenant: who, when, what, and which fields (secrets redacted)."""
+
+    class Action(models.TextChoices):
+        CREATE = "create", "Created"
+        UPDATE = "update", "Changed"
+        DELETE = "delete", "Deleted"
+        ACTION = "action", "Action"
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    action = models.CharField(max_length=10, choices=Action.choices)
+    object_type = models.CharField(max_length=50)
+    object_id = models.CharField(max_length=40, blank=True)
+    object_repr = models.CharField(max_length=200)
+    changes = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]

@@ -1,0 +1,5 @@
+"""Public webhook URLs (outside /t/<slug>/): Bandwidth calls these."""
+
+app_name = "webhooks"
+
+urlpatterns: list = []

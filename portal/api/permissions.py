@@ -1,0 +1,30 @@
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import BasePermission
+
+from tenants.access import is_system_admin, role_in_tenant
+
+
+class IsTenantMember(BasePermission):
+    """The default for every endpoint: signed in, and inside a tenant only with the right to enter it.
+
+    Another tenant's endpoint answers 404, exactly like one that does not exist.
+    """
+
+    def has_permission(self, request, view) -> bool:
+        if not (request.user and request.user.is_authenticated):
+            return False
+        tenant = getattr(request, "tenant", None)
+        if tenant is None or tenant.is_public:
+            return True
+        role = role_in_tenant(request.user, tenant)
+        if role is None:
+            raise NotFound()
+        request.tenant_role = role
+        return True
+
+
+class IsSystemAdmin(BasePermission):
+    message = "Only system administrators may do this."
+
+    def has_permission(self, request, view) -> bool:
+        return is_system_admin(request.user)

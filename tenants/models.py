@@ -1,0 +1,72 @@
+"""Public-schema models: tenants, their subfolder domains, who may enter them, and the switch log."""
+
+from django.conf import settings
+from django.db import models
+from django_tenants.models import DomainMixin, TenantMixin
+
+PUBLIC_SCHEMA = "public"
+
+
+class Tenant(TenantMixin):
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(max_length=48, unique=True)
+    is_active = models.BooleanField("enabled", default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Filled by the tenants.refresh_tenant_counts task, so the Tenants page never scans schemas.
+    counts = models.JSONField(default=dict, blank=True)
+
+    auto_create_schema = True
+    auto_drop_schema = True
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_public(self) -> bool:
+        return self.schema_name == PUBLIC_SCHEMA
+
+    @property
+    def url(self) -> str:
+        return f"/t/{self.slug}/"
+
+
+class Domain(DomainMixin):
+    """django-tenants' routing row: with subfolder routing `domain` holds the slug."""
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        ADMIN = "admin", "Tenant administrator"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="memberships")
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.ADMIN)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "tenant"], name="membership_user_tenant_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.tenant}"
+
+
+class TenantEntry(models.Model):
+    """One switch into a tenant by a system administrator: the audit log of Manage."""
+
+    class Via(models.TextChoices):
+        MANAGE = "manage", "Manage button"
+        URL = "url", "Direct link"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="tenant_entries")
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="entries")
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    via = models.CharField(max_length=10, choices=Via.choices, default=Via.MANAGE)
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name_plural = "tenant entries"
