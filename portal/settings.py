@@ -243,3 +243,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+CELERY_BEAT_SCHEDULE = {
+    "refresh-tenant-counts": {"task": "tenants.refresh_all_tenant_counts", "schedule": 300.0},
+}

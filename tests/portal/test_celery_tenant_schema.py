@@ -1,0 +1,42 @@
+"""A task queued inside tenant A runs inside A's schema, in a real worker process."""
+
+import pytest
+from django_tenants.utils import tenant_context
+
+from messaging.models import AuditEntry
+from tenants.models import Tenant
+from tenants.tasks import refresh_tenant_counts
+from tests.worker import running_worker
+
+pytestmark = pytest.mark.worker
+
+
+@pytest.fixture
+def committed_audit_rows(django_db_setup, django_db_blocker):
+    """Data only Acme has, committed so that another process can read it."""
+    with django_db_blocker.unblock():
+        acme, globex = Tenant.objects.get(slug="acme"), Tenant.objects.get(slug="globex")
+        with tenant_context(acme):
+            AuditEntry.objects.bulk_create(
+                [AuditEntry(action="create", object_type="probe", object_repr=f"row {i}") for i in range(3)]
+            )
+        yield acme, globex
+        with tenant_context(acme):
+            AuditEntry.objects.filter(object_type="probe").delete()
+        Tenant.objects.filter(slug__in=["acme", "globex"]).update(counts={})
+
+
+def test_task_queued_in_tenant_runs_in_that_tenants_schema(committed_audit_rows, django_db_blocker):
+    acme, globex = committed_audit_rows
+    with django_db_blocker.unblock(), running_worker() as queue:
+        with tenant_context(acme):
+            from_acme = refresh_tenant_counts.apply_async(queue=queue)
+        with tenant_context(globex):
+            from_globex = refresh_tenant_counts.apply_async(queue=queue)
+
+        assert from_acme.get(timeout=30) == {"audit_entries": 3}
+        assert from_globex.get(timeout=30) == {"audit_entries": 0}
+        acme.refresh_from_db()
+        globex.refresh_from_db()
+    assert acme.counts == {"audit_entries": 3}
+    assert globex.counts == {"audit_entries": 0}
