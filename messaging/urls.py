@@ -1,27 +1,30 @@
 from django.urls import path
 
-from messaging.views import dashboard
+from messaging.views import dashboard, sms_configurations, trunks
 
 app_name = "messaging"
 
 urlpatterns = [
     path("", dashboard.dashboard, name="home"),
+    # Trunks
+    path("trunks/", trunks.trunk_list, name="trunk-list"),
+    path("trunks/add/", trunks.trunk_create, name="trunk-create"),
+    path("trunks/<int:pk>/", trunks.trunk_edit, name="trunk-edit"),
+    path("trunks/<int:pk>/delete/", trunks.trunk_delete, name="trunk-delete"),
+    # Message Channel > SMS/MMS
+    path("sms/", sms_configurations.configuration_list, name="sms-configuration-list"),
+    path("sms/add/", sms_configurations.configuration_create, name="sms-configuration-create"),
+    path("sms/<int:pk>/", sms_configurations.configuration_detail, name="sms-configuration-detail"),
+    path("sms/<int:pk>/edit/", sms_configurations.configuration_edit, name="sms-configuration-edit"),
+    path("sms/<int:pk>/delete/", sms_configurations.configuration_delete, name="sms-configuration-delete"),
+    path("sms/<int:pk>/regenerate-webhook/", sms_configurations.regenerate_webhook, name="sms-configuration-regenerate"),
+    path("sms/<int:pk>/test-connection/", sms_configurations.test_connection, name="sms-configuration-test"),
     path(
-        "trunks/",
-        dashboard.section_placeholder(
-            "Trunks", "Bandwidth IP-authentication SIP trunks and the DIDs that belong to them."
-        ),
-        name="trunk-list",
+        "sms/generate-callback-credentials/",
+        sms_configurations.generate_callback_credentials,
+        name="sms-configuration-generate-callback-credentials",
     ),
-    path(
-        "sms/",
-        dashboard.section_placeholder(
-            "SMS/MMS",
-            "Message Channel configurations: a Bandwidth trunk, its account and messaging application, "
-            "the credentials, and the webhook URL to paste into Bandwidth.",
-        ),
-        name="sms-configuration-list",
-    ),
+    # Sections still to come
     path(
         "rules/",
         dashboard.section_placeholder(
@@ -42,4 +45,5 @@ urlpatterns = [
         ),
         name="message-list",
     ),
+    path("audit/", dashboard.audit_log, name="audit"),
 ]

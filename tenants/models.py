@@ -70,3 +70,24 @@ class TenantEntry(models.Model):
     class Meta:
         ordering = ["-at"]
         verbose_name_plural = "tenant entries"
+
+
+class WebhookEndpoint(models.Model):
+    """Public lookup of a webhook token: which tenant, which SMS configuration inside it.
+
+    The token is the secret part of the URL Bandwidth calls (256 random bits).
+    """
+
+    token = models.CharField(max_length=64, unique=True)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="webhook_endpoints")
+    configuration_id = models.BigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "configuration_id"], name="webhook_endpoint_one_per_configuration")
+        ]
+
+    @property
+    def path(self) -> str:
+        return f"/webhooks/bandwidth/{self.token}/"

@@ -16,3 +16,12 @@ def section_placeholder(title: str, description: str):
 
     view.__name__ = "placeholder_" + title.lower().replace(" ", "_")
     return view
+
+
+def audit_log(request):
+    from django.core.paginator import Paginator
+
+    page = Paginator(selectors.list_audit_entries(object_type=request.GET.get("type") or None), 50).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "messaging/audit.html", {"page": page})

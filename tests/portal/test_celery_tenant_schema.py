@@ -3,7 +3,7 @@
 import pytest
 from django_tenants.utils import tenant_context
 
-from messaging.models import AuditEntry
+from messaging.models import Trunk
 from tenants.models import Tenant
 from tenants.tasks import refresh_tenant_counts
 from tests.worker import running_worker
@@ -17,12 +17,10 @@ def committed_audit_rows(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         acme, globex = Tenant.objects.get(slug="acme"), Tenant.objects.get(slug="globex")
         with tenant_context(acme):
-            AuditEntry.objects.bulk_create(
-                [AuditEntry(action="create", object_type="probe", object_repr=f"row {i}") for i in range(3)]
-            )
+            Trunk.objects.bulk_create([Trunk(name=f"probe {i}", host="sip.example.net") for i in range(3)])
         yield acme, globex
         with tenant_context(acme):
-            AuditEntry.objects.filter(object_type="probe").delete()
+            Trunk.objects.filter(name__startswith="probe ").delete()
         Tenant.objects.filter(slug__in=["acme", "globex"]).update(counts={})
 
 
@@ -34,9 +32,9 @@ def test_task_queued_in_tenant_runs_in_that_tenants_schema(committed_audit_rows,
         with tenant_context(globex):
             from_globex = refresh_tenant_counts.apply_async(queue=queue)
 
-        assert from_acme.get(timeout=30) == {"audit_entries": 3}
-        assert from_globex.get(timeout=30) == {"audit_entries": 0}
+        assert from_acme.get(timeout=30)["trunks"] == 3
+        assert from_globex.get(timeout=30)["trunks"] == 0
         acme.refresh_from_db()
         globex.refresh_from_db()
-    assert acme.counts == {"audit_entries": 3}
-    assert globex.counts == {"audit_entries": 0}
+    assert acme.counts["trunks"] == 3
+    assert globex.counts["trunks"] == 0

@@ -1,0 +1,60 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from messaging.fields import EncryptedTextField
+from messaging.models.trunk import Trunk
+
+
+class SmsConfiguration(models.Model):
+    """Message Channel > SMS/MMS: one Bandwidth messaging application reached through a trunk.
+
+    Its webhook token lives in the public table tenants.WebhookEndpoint, which names the tenant.
+    """
+
+    class AuthType(models.TextChoices):
+        OAUTH = "oauth", "API credentials (OAuth client ID and secret)"
+        LEGACY = "legacy", "Legacy API user (username and password)"
+
+    name = models.CharField(max_length=64, unique=True)
+    trunk = models.ForeignKey(Trunk, on_delete=models.PROTECT, related_name="sms_configurations")
+    sender_id = models.CharField("Sender ID", max_length=16, blank=True)
+    account_id = models.CharField("Account ID", max_length=16)
+    application_id = models.CharField("Application ID", max_length=64)
+    auth_type = models.CharField(
+        "Authentication type", max_length=10, choices=AuthType.choices, default=AuthType.OAUTH
+    )
+    username = models.CharField(max_length=128)
+    password = EncryptedTextField()
+    callback_username = models.CharField(max_length=64, blank=True)
+    callback_password = EncryptedTextField(blank=True)
+    enabled = models.BooleanField("Enable", default=True)
+    last_callback_at = models.DateTimeField(null=True, blank=True)
+    last_callback_type = models.CharField(max_length=40, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    SECRET_FIELDS = ("password", "callback_password")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_legacy(self) -> bool:
+        return self.auth_type == self.AuthType.LEGACY
+
+    @property
+    def legacy_cutoff(self):
+        return settings.BANDWIDTH_LEGACY_CUTOFF
+
+    @property
+    def legacy_stopped_working(self) -> bool:
+        """Bandwidth refuses legacy API users from the cut-off date on."""
+        return self.is_legacy and timezone.localdate() >= settings.BANDWIDTH_LEGACY_CUTOFF
+
+    @property
+    def has_callback_credentials(self) -> bool:
+        return bool(self.callback_username)

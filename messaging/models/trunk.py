@@ -1,0 +1,57 @@
+from django.db import models
+
+US_TOLL_FREE_AREA_CODES = frozenset({"800", "833", "844", "855", "866", "877", "888"})
+
+
+class Trunk(models.Model):
+    """A Bandwidth IP-authentication SIP trunk and, through PhoneNumber, its DIDs."""
+
+    name = models.CharField(max_length=64, unique=True)
+    host = models.CharField(
+        "SIP host or IP addresses", max_length=255,
+        help_text="Bandwidth's SIP host name, or the IP addresses Bandwidth sends from, comma-separated.",
+    )
+    enabled = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def first_number(self) -> "PhoneNumber | None":
+        return self.numbers.order_by("number").first()
+
+
+class PhoneNumber(models.Model):
+    """A DID of a trunk, in E.164, unique within the tenant."""
+
+    class TenDlcStatus(models.TextChoices):
+        REGISTERED = "registered", "Registered"
+        PENDING = "pending", "Pending"
+        NOT_REGISTERED = "not_registered", "Not registered"
+        NOT_APPLICABLE = "not_applicable", "Not applicable"
+
+    trunk = models.ForeignKey(Trunk, on_delete=models.CASCADE, related_name="numbers")
+    number = models.CharField(max_length=16, unique=True)
+    ten_dlc_status = models.CharField(
+        "10DLC status", max_length=20, choices=TenDlcStatus.choices, default=TenDlcStatus.NOT_REGISTERED
+    )
+    campaign_id = models.CharField("10DLC campaign ID", max_length=32, blank=True)
+
+    class Meta:
+        ordering = ["number"]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def is_us_long_code(self) -> bool:
+        return self.number.startswith("+1") and len(self.number) == 12 and self.number[2:5] not in US_TOLL_FREE_AREA_CODES
+
+    @property
+    def needs_10dlc_registration(self) -> bool:
+        return self.is_us_long_code and self.ten_dlc_status != self.TenDlcStatus.REGISTERED
