@@ -22,3 +22,13 @@ def list_audit_entries(*, object_type: str | None = None):
     if object_type:
         entries = entries.filter(object_type=object_type)
     return entries
+
+
+def list_sms_configurations():
+    """The SMS/MMS list: secrets are not even loaded (nor decrypted) for it."""
+    return list(
+        SmsConfiguration.objects.select_related("trunk")
+        .prefetch_related("trunk__numbers")
+        .defer("password", "callback_password")
+        .order_by("name")
+    )

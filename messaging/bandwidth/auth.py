@@ -15,25 +15,26 @@ import re
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import requests
+from django.conf import settings
 from django.core.cache import cache
 from redis.exceptions import RedisError
 
 from messaging.bandwidth.errors import (
     BandwidthAuthError,
-    BandwidthError,
     BandwidthRequestError,
     BandwidthUnavailable,
-    error_class_for_status,
     error_from_exception,
     error_from_response,
+    limited_text,
 )
 
 logger = logging.getLogger(__name__)
 
 AuthType = Literal["oauth", "legacy"]
+Timeout = tuple[float, float]
 AUTH_TYPES: tuple[str, ...] = ("oauth", "legacy")
 
 EXPIRY_MARGIN_SECONDS = 60
@@ -62,7 +63,7 @@ class Credentials:
 
 
 def account_id_problem(account_id: str) -> str | None:
-    """Plain-words reason why `account_id` is not a usable Bandwidth account ID, or None when it looks right."""
+    """Plain-words reason why `account_id` is not a usable Bandwidth account ID; None when it looks right."""
     value = (account_id or "").strip()
     if ACCOUNT_ID_RE.match(value):
         return None
@@ -90,7 +91,7 @@ def get_access_token(
     *,
     token_url: str,
     session: requests.Session,
-    timeout: tuple[float, float],
+    timeout: Timeout,
 ) -> str:
     """Return a bearer token for these client credentials, cached or freshly fetched.
 
@@ -120,6 +121,66 @@ def get_access_token(
     return _fetch_and_store(credentials, key, token_url, session, timeout)
 
 
+def send_authorized(
+    credentials: Credentials,
+    method: str,
+    url: str,
+    *,
+    session: requests.Session,
+    token_url: str,
+    idempotent: bool,
+    headers: dict[str, str] | None = None,
+    **kwargs: Any,
+) -> requests.Response:
+    """Send one API request with the credentials' Authorization, never following redirects.
+
+    A 401 on an OAuth token forgets that token and repeats the request ONCE with a fresh one (a 401 means
+    Bandwidth did not act on it, so even a send is safe to repeat). Returns Bandwidth's response whatever
+    its status (the second 401 included). Raises token endpoint errors (see get_access_token) and
+    transport failures: BandwidthUnavailable, or BandwidthOutcomeUnknown when a non-idempotent request
+    may have gone out.
+    """
+    timeout = (settings.BANDWIDTH_CONNECT_TIMEOUT, settings.BANDWIDTH_READ_TIMEOUT)
+    for attempt in (1, 2):
+        token = None
+        if credentials.auth_type == "legacy":
+            authorization = basic_header(credentials.username, credentials.password)
+        else:
+            token = get_access_token(credentials, token_url=token_url, session=session, timeout=timeout)
+            authorization = f"Bearer {token}"
+        try:
+            response = session.request(
+                method, url, headers={**(headers or {}), "Authorization": authorization},
+                timeout=timeout, allow_redirects=False, **kwargs,
+            )
+        except requests.RequestException as exc:
+            raise error_from_exception(exc, idempotent=idempotent) from None
+        if response.status_code != 401 or token is None:
+            return response
+        invalidate_access_token(credentials, token, token_url=token_url)
+        if attempt == 2:
+            return response
+        response.close()
+    raise AssertionError("unreachable")
+
+
+def auth_refused_message(credentials: Credentials, response: requests.Response) -> str | None:
+    """The plain-words message for an API 401 with these credentials (None for other statuses)."""
+    if response.status_code != 401:
+        return None
+    if credentials.auth_type == "legacy":
+        cutoff = getattr(settings, "BANDWIDTH_LEGACY_CUTOFF", None)
+        return (
+            "Bandwidth did not accept this username and password. Legacy API users stop working"
+            + (f" on {cutoff:%Y-%m-%d}" if cutoff else " soon")
+            + ": switch to API credentials (OAuth Client ID and Client Secret)."
+        )
+    return (
+        "Bandwidth issued a token for this Client ID but refused it for this account. Check the "
+        "Account ID and that the API credential belongs to this account."
+    )
+
+
 def invalidate_access_token(credentials: Credentials, rejected_token: str, *, token_url: str) -> None:
     """Forget the cached token if it is still the one Bandwidth just rejected (not a newer one)."""
     key = token_cache_key(credentials, token_url)
@@ -128,9 +189,12 @@ def invalidate_access_token(credentials: Credentials, rejected_token: str, *, to
 
 
 def fetch_access_token(
-    credentials: Credentials, *, token_url: str, session: requests.Session, timeout: tuple[float, float]
+    credentials: Credentials, *, token_url: str, session: requests.Session, timeout: Timeout
 ) -> tuple[str, int]:
-    """POST the client-credentials grant; return (access_token, expires_in seconds). Raises like get_access_token."""
+    """POST the client-credentials grant; return (access_token, expires_in seconds).
+
+    Raises like get_access_token.
+    """
     try:
         response = session.post(
             token_url,
@@ -142,28 +206,28 @@ def fetch_access_token(
         )
     except requests.RequestException as exc:
         # Asking for a token twice is harmless, so any transport failure is "unreachable".
-        raise _token_error(error_from_exception(exc, idempotent=True)) from None
-    if response.status_code in (400, 401, 403):
-        raise _token_error(
-            error_from_response(response, body=_redact(response.text, credentials.password)),
-            cls=BandwidthAuthError,
-            user_message=(
+        raise error_from_exception(exc, idempotent=True) from None
+    status = response.status_code
+    if not 200 <= status < 300:
+        body = _redact(limited_text(response), credentials.password)
+        if status in (400, 401, 403):
+            raise error_from_response(response, body=body, error_class=BandwidthAuthError, user_message=(
                 "Bandwidth refused the Client ID and Client Secret. Check them, and that they are API "
                 "credentials (OAuth) rather than a legacy username and password."
-            ),
-        )
-    if not 200 <= response.status_code < 300:
-        raise _token_error(error_from_response(response, body=_redact(response.text, credentials.password)))
+            ))
+        if status == 429 or status >= 500:
+            raise error_from_response(response, body=body)
+        raise error_from_response(response, body=body, error_class=BandwidthRequestError, user_message=(
+            f"Bandwidth's token address answered HTTP {status}: check BANDWIDTH_OAUTH_TOKEN_URL."
+        ))
     try:
         data = response.json()
         token = data["access_token"]
         expires_in = int(data.get("expires_in") or DEFAULT_TOKEN_LIFETIME)
     except (ValueError, KeyError, TypeError):
-        raise BandwidthUnavailable(
-            "the token endpoint answered without an access_token", status=response.status_code
-        ) from None
+        raise BandwidthUnavailable("the token answer has no access_token", status=status) from None
     if not isinstance(token, str) or not token:
-        raise BandwidthUnavailable("the token endpoint answered an empty access_token", status=response.status_code)
+        raise BandwidthUnavailable("the token endpoint answered an empty access_token", status=status)
     return token, expires_in
 
 
@@ -175,31 +239,13 @@ def cache_lifetime(expires_in: int) -> int:
 
 
 def _fetch_and_store(
-    credentials: Credentials, key: str, token_url: str, session: requests.Session, timeout: tuple[float, float]
+    credentials: Credentials, key: str, token_url: str, session: requests.Session, timeout: Timeout
 ) -> str:
     token, expires_in = fetch_access_token(credentials, token_url=token_url, session=session, timeout=timeout)
     lifetime = cache_lifetime(expires_in)
     if lifetime > 0:
         _cache_set(key, token, lifetime)
     return token
-
-
-def _token_error(error: BandwidthError, *, cls: type[BandwidthError] | None = None,
-                 user_message: str | None = None) -> BandwidthError:
-    cls = cls or (type(error) if error.status is None else error_class_for_status(error.status))
-    if cls is BandwidthRequestError and error.status is not None:
-        user_message = user_message or (
-            f"Bandwidth's token address answered HTTP {error.status}: check BANDWIDTH_OAUTH_TOKEN_URL."
-        )
-    return cls(
-        error.description,
-        status=error.status,
-        error_type=error.error_type,
-        field_errors=error.field_errors,
-        retry_after=error.retry_after,
-        body=error.body,
-        user_message=user_message or error.user_message,
-    )
 
 
 def _redact(text: str, secret: str) -> str:

@@ -13,6 +13,7 @@ import ssl
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from urllib.parse import urlsplit
 
 import requests
 from urllib3.exceptions import ConnectTimeoutError, MaxRetryError
@@ -133,7 +134,8 @@ class BandwidthRequestError(BandwidthError):
     default_user_message = "Bandwidth refused the request."
 
     def __init__(self, description: str = "", **kwargs) -> None:
-        kwargs.setdefault("user_message", _refused_message(description, kwargs.get("status")))
+        if not kwargs.get("user_message"):
+            kwargs["user_message"] = _refused_message(description, kwargs.get("status"))
         super().__init__(description, **kwargs)
 
 
@@ -167,26 +169,37 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
-def error_from_response(response: requests.Response, *, body: str | None = None, **overrides) -> BandwidthError:
+def error_from_response(
+    response: requests.Response,
+    *,
+    body: str | None = None,
+    error_class: type[BandwidthError] | None = None,
+    user_message: str | None = None,
+) -> BandwidthError:
     """Build the typed error for a non-2xx answer, keeping Bandwidth's type, description and field errors.
 
-    Pass `body` for a streamed response (read it with a limit first); otherwise the response text is used.
+    A redirect (3xx) is an error too: we never follow one. At most BODY_LIMIT bytes of the body are read
+    (pass `body` to use an already-read, e.g. redacted, text instead).
     """
     status = response.status_code
     if body is None:
-        body = response.text[:BODY_LIMIT]
+        body = limited_text(response)
     error_type, description, field_errors = _parse_error_body(body)
+    if 300 <= status < 400:
+        location = urlsplit(response.headers.get("Location", "")).hostname or "?"
+        error_type, description = "redirect", f"unexpected redirect (HTTP {status}) to {location}"
     if not description:
         description = (response.reason or "").strip()
-    kwargs = {
-        "status": status,
-        "error_type": error_type,
-        "field_errors": field_errors,
-        "retry_after": parse_retry_after(response.headers.get("Retry-After")),
-        "body": body,
-        **overrides,
-    }
-    return error_class_for_status(status)(description, **kwargs)
+    cls = error_class or error_class_for_status(status)
+    return cls(
+        description,
+        status=status,
+        error_type=error_type,
+        field_errors=field_errors,
+        retry_after=parse_retry_after(response.headers.get("Retry-After")),
+        body=body,
+        user_message=user_message,
+    )
 
 
 def error_class_for_status(status: int) -> type[BandwidthError]:
@@ -199,6 +212,15 @@ def error_class_for_status(status: int) -> type[BandwidthError]:
     if status >= 500:
         return BandwidthUnavailable
     return BandwidthRequestError
+
+
+def limited_text(response: requests.Response) -> str:
+    """At most BODY_LIMIT bytes of the body as text, streamed or not; "" when it cannot be read."""
+    try:
+        raw = next(response.iter_content(BODY_LIMIT), b"")
+    except (requests.RequestException, RuntimeError):
+        return ""
+    return raw.decode(response.encoding or "utf-8", errors="replace") if isinstance(raw, bytes) else raw
 
 
 def _parse_error_body(body: str) -> tuple[str, str, tuple[FieldError, ...]]:
@@ -234,10 +256,11 @@ def error_from_exception(exc: requests.RequestException, *, idempotent: bool) ->
             f"invalid Bandwidth URL ({type(exc).__name__})",
             user_message="The Bandwidth address configured for this portal is not a valid URL.",
         )
-    kind = type(exc).__name__
+    # str() of a requests error names host and path only; headers (credentials) never appear in it.
+    detail = f"{type(exc).__name__}: {str(exc)[:300]}"
     if idempotent or never_sent(exc):
-        return BandwidthUnavailable(f"{kind}: Bandwidth could not be reached")
-    return BandwidthOutcomeUnknown(f"{kind}: no answer after the request was sent")
+        return BandwidthUnavailable(detail)
+    return BandwidthOutcomeUnknown(detail)
 
 
 def never_sent(exc: BaseException) -> bool:

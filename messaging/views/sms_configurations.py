@@ -1,10 +1,107 @@
-# Stub: being written.
-from django.http import HttpResponse
+"""Message Channel > SMS/MMS screens."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from messaging import selectors
+from messaging.forms.sms_configurations import SmsConfigurationForm, apply_service_errors
+from messaging.models import SmsConfiguration
+from messaging.services import sms_configurations as service
 
 
-def configuration_list(request, pk=None):
-    return HttpResponse("SMS")
+def _configuration(pk: int) -> SmsConfiguration:
+    return get_object_or_404(SmsConfiguration.objects.select_related("trunk"), pk=pk)
 
 
-configuration_create = configuration_detail = configuration_edit = configuration_delete = configuration_list
-regenerate_webhook = test_connection = generate_callback_credentials = configuration_list
+def configuration_list(request):
+    configurations = selectors.list_sms_configurations()
+    urls = service.webhook_urls()
+    for configuration in configurations:
+        configuration.webhook_url = urls.get(configuration.pk, "")
+    return render(
+        request, "messaging/sms/list.html",
+        {
+            "configurations": configurations,
+            "legacy_retired": service.legacy_is_retired(),
+            "unregistered_numbers": selectors.list_numbers_needing_10dlc(),
+        },
+    )
+
+
+def configuration_create(request):
+    form = SmsConfigurationForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                configuration = service.create_configuration(user=request.user, data=form.cleaned_data)
+            except ValidationError as exc:
+                apply_service_errors(form, exc.message_dict)
+            else:
+                messages.success(request, f"“{configuration.name}” saved. Copy its webhook URL into Bandwidth.")
+                return redirect("messaging:sms-configuration-detail", pk=configuration.pk)
+        else:
+            apply_service_errors(form, service.find_problems(data=form.cleaned_data))
+    return render(request, "messaging/sms/form.html", {"form": form, "configuration": None})
+
+
+def configuration_edit(request, pk):
+    configuration = _configuration(pk)
+    form = SmsConfigurationForm(request.POST or None, instance=configuration)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                service.update_configuration(user=request.user, configuration=configuration, data=form.cleaned_data)
+            except ValidationError as exc:
+                apply_service_errors(form, exc.message_dict)
+            else:
+                messages.success(request, f"“{configuration.name}” saved.")
+                return redirect("messaging:sms-configuration-detail", pk=configuration.pk)
+        else:
+            apply_service_errors(form, service.find_problems(data=form.cleaned_data, configuration=configuration))
+    return render(request, "messaging/sms/form.html", {"form": form, "configuration": configuration})
+
+
+def configuration_detail(request, pk):
+    configuration = _configuration(pk)
+    return render(
+        request, "messaging/sms/detail.html",
+        {
+            "configuration": configuration,
+            "webhook_url": service.webhook_url(configuration),
+            "legacy_retired": service.legacy_is_retired(),
+            "unregistered_numbers": selectors.list_numbers_needing_10dlc(),
+        },
+    )
+
+
+def configuration_delete(request, pk):
+    configuration = _configuration(pk)
+    if request.method == "POST":
+        service.delete_configuration(user=request.user, configuration=configuration)
+        messages.success(request, f"“{configuration.name}” deleted; its webhook URL no longer works.")
+        return redirect("messaging:sms-configuration-list")
+    return render(request, "messaging/sms/confirm_delete.html", {"configuration": configuration})
+
+
+@require_POST
+def regenerate_webhook(request, pk):
+    configuration = _configuration(pk)
+    service.rotate_webhook_token(user=request.user, configuration=configuration)
+    messages.warning(
+        request, "New webhook URL made; the old one stops working now. Paste the new one into Bandwidth."
+    )
+    return redirect("messaging:sms-configuration-detail", pk=pk)
+
+
+@require_POST
+def test_connection(request, pk):
+    result = service.check_connection(configuration=_configuration(pk))
+    (messages.success if result.ok else messages.error)(request, result.message)
+    return redirect("messaging:sms-configuration-detail", pk=pk)
+
+
+def generate_callback_credentials(request):
+    return JsonResponse(service.generate_callback_credentials(), headers={"Cache-Control": "no-store"})

@@ -1,9 +1,63 @@
-# Stub: being written (trunk screens).
-from django.http import HttpResponse
+"""Trunks: list, add, edit, delete Bandwidth IP-authentication trunks and their DIDs."""
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+
+from messaging import selectors
+from messaging.exceptions import MessagingError
+from messaging.forms.trunks import TrunkForm, trunk_initial
+from messaging.models import Trunk
+from messaging.services import trunks as service
 
 
 def trunk_list(request):
-    return HttpResponse("Trunks")
+    trunks = Trunk.objects.prefetch_related("numbers", "sms_configurations")
+    return render(
+        request, "messaging/trunks/list.html",
+        {"trunks": trunks, "unregistered_numbers": selectors.list_numbers_needing_10dlc()},
+    )
 
 
-trunk_create = trunk_edit = trunk_delete = trunk_list
+def trunk_create(request):
+    form = TrunkForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            trunk = service.create_trunk(user=request.user, **form.cleaned_data)
+        except MessagingError as exc:
+            form.add_error(exc.field, exc.message)
+        else:
+            messages.success(request, f"Trunk “{trunk.name}” added.")
+            return redirect("messaging:trunk-list")
+    return render(request, "messaging/trunks/form.html", {"form": form, "trunk": None})
+
+
+def trunk_edit(request, pk):
+    trunk = get_object_or_404(Trunk, pk=pk)
+    form = TrunkForm(request.POST or None, initial=trunk_initial(trunk))
+    if request.method == "POST" and form.is_valid():
+        try:
+            service.update_trunk(user=request.user, trunk=trunk, **form.cleaned_data)
+        except MessagingError as exc:
+            form.add_error(exc.field, exc.message)
+        else:
+            messages.success(request, f"Trunk “{trunk.name}” saved.")
+            return redirect("messaging:trunk-list")
+    return render(request, "messaging/trunks/form.html", {"form": form, "trunk": trunk})
+
+
+def trunk_delete(request, pk):
+    """GET shows what would go and which SMS configurations hold the trunk; POST deletes."""
+    trunk = get_object_or_404(Trunk.objects.prefetch_related("numbers", "sms_configurations"), pk=pk)
+    refusal = None
+    if request.method == "POST":
+        try:
+            service.delete_trunk(user=request.user, trunk=trunk)
+        except MessagingError as exc:
+            refusal = exc.message
+        else:
+            messages.success(request, f"Trunk “{trunk.name}” deleted.")
+            return redirect("messaging:trunk-list")
+    return render(
+        request, "messaging/trunks/confirm_delete.html",
+        {"trunk": trunk, "refusal": refusal}, status=409 if refusal else 200,
+    )

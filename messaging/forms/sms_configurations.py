@@ -1,0 +1,84 @@
+from django import forms
+from django.conf import settings
+
+from messaging.models import SmsConfiguration, Trunk
+
+
+def apply_service_errors(form: forms.Form, problems: dict[str, list[str]]) -> None:
+    """Show a service's problems next to the fields they name, without repeating a field's error."""
+    for field, messages in problems.items():
+        if field in form.errors:
+            continue
+        for message in messages:
+            form.add_error(field if field in form.fields else None, message)
+
+
+class SmsConfigurationForm(forms.Form):
+    name = forms.CharField(max_length=64, help_text="Up to 64 characters, unique in this tenant.")
+    trunk = forms.ModelChoiceField(
+        queryset=Trunk.objects.none(), empty_label="Choose a Bandwidth trunk",
+        help_text="The Bandwidth IP-authentication trunk whose numbers send and receive.",
+    )
+    sender_id = forms.CharField(
+        label="Sender ID", required=False, max_length=20,
+        help_text="Optional. A number (E.164, e.g. +19195550100) or short code registered at Bandwidth. "
+        "Empty: the trunk's DID is used.",
+    )
+    account_id = forms.CharField(
+        label="Account ID", max_length=20,
+        help_text="Bandwidth's account number (PortSIP calls it the User ID): digits only, usually 7, "
+        "as shown in the Bandwidth App. Not the old “u-…” user ID.",
+    )
+    application_id = forms.CharField(
+        label="Application ID", max_length=64,
+        help_text="The messaging application's ID in the Bandwidth App (a UUID).",
+    )
+    auth_type = forms.ChoiceField(
+        label="Authentication type", choices=SmsConfiguration.AuthType.choices,
+        initial=SmsConfiguration.AuthType.OAUTH, widget=forms.RadioSelect,
+    )
+    username = forms.CharField(
+        max_length=128,
+        help_text="API credentials: the <strong>Client ID</strong>. Legacy API user: its username. "
+        "Never your Bandwidth App sign-in.",
+    )
+    password = forms.CharField(
+        required=False, widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text="API credentials: the <strong>Client Secret</strong>. Legacy API user: its password. "
+        "Stored encrypted and never shown again.",
+    )
+    enabled = forms.BooleanField(
+        label="Enable", required=False, initial=True,
+        help_text="A disabled configuration sends nothing; callbacks to it are still stored and processed "
+        "once it is enabled again.",
+    )
+    callback_username = forms.CharField(
+        label="Callback username", required=False, max_length=64,
+        help_text="Optional. Bandwidth sends these with every callback (set the same pair on the "
+        "messaging application). Empty: callbacks are accepted without credentials.",
+    )
+    callback_password = forms.CharField(
+        label="Callback password", required=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args, instance: SmsConfiguration | None = None, **kwargs):
+        self.instance = instance
+        if instance is not None and "initial" not in kwargs:
+            kwargs["initial"] = {
+                "name": instance.name, "trunk": instance.trunk_id, "sender_id": instance.sender_id,
+                "account_id": instance.account_id, "application_id": instance.application_id,
+                "auth_type": instance.auth_type, "username": instance.username, "enabled": instance.enabled,
+                "callback_username": instance.callback_username,
+            }
+        super().__init__(*args, **kwargs)
+        self.fields["trunk"].queryset = Trunk.objects.prefetch_related("numbers").order_by("name")
+        self.fields["trunk"].label_from_instance = lambda trunk: f"{trunk.name} ({trunk.host})"
+        if instance is not None:
+            self.fields["password"].help_text += " Leave blank to keep the stored one."
+            self.fields["callback_password"].help_text = "Leave blank to keep the stored one."
+        cutoff = f"{settings.BANDWIDTH_LEGACY_CUTOFF:%B %-d, %Y}"
+        self.fields["auth_type"].help_text = (
+            f"Bandwidth stops accepting legacy API users on {cutoff}; use API credentials "
+            "(Account ▸ API Credentials in the Bandwidth App) for every new configuration."
+        )

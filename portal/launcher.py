@@ -1,0 +1,316 @@
+"""The development launcher behind `make run` and `make test`.
+
+    python -m portal.launcher run                  the portal, a Celery worker (with beat) and its services
+    python -m portal.launcher test [pytest args]   the test suite
+
+Both fill in what the environment leaves out: DEBUG=1, a SECRET_KEY and FIELD_ENCRYPTION_KEY kept in
+.data/dev-secrets.env (so encrypted data stays readable across runs), and a database and Redis
+(portal/devservices.py). Everything it keeps lives in .data/, so the next run reuses it.
+"""
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from portal import devservices
+
+BASE_DIR = devservices.BASE_DIR
+DATA_DIR = devservices.DATA_DIR
+SECRETS_FILE = DATA_DIR / "dev-secrets.env"
+CREDENTIALS_FILE = DATA_DIR / "admin-credentials.txt"
+BEAT_SCHEDULE = DATA_DIR / "celerybeat-schedule"
+HEALTH_TIMEOUT = 180
+STOP_TIMEOUT = 10
+# Tests get their own database index in the embedded Redis, so that a `make run` of the same clone
+# (sharing that server) never sees their keys or Celery messages.
+TEST_REDIS_DB = 1
+
+
+def say(message: str) -> None:
+    print(f"[portal] {message}", flush=True)
+
+
+class Stop(Exception):
+    """SIGINT or SIGTERM arrived."""
+
+
+def _raise_stop(signum, frame):
+    # Only once: a second Ctrl-C must not cut the shutdown short and leave servers running.
+    _ignore_signals()
+    raise Stop(signal.Signals(signum).name)
+
+
+def _ignore_signals() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+
+class ChildDied(Exception):
+    def __init__(self, child: "Child"):
+        super().__init__(child.name)
+        self.child = child
+
+
+# --- environment --------------------------------------------------------------------------------------
+
+def _read_env_file(path: Path) -> dict[str, str]:
+    if not path.exists():
+        return {}
+    pairs = (line.split("=", 1) for line in path.read_text().splitlines() if "=" in line)
+    return {key.strip(): value.strip() for key, value in pairs}
+
+
+def _dev_secrets() -> None:
+    missing = [name for name in ("SECRET_KEY", "FIELD_ENCRYPTION_KEY") if not os.environ.get(name)]
+    if not missing:
+        return
+    stored = _read_env_file(SECRETS_FILE)
+    if "SECRET_KEY" not in stored or "FIELD_ENCRYPTION_KEY" not in stored:
+        from cryptography.fernet import Fernet
+
+        stored.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
+        stored.setdefault("FIELD_ENCRYPTION_KEY", Fernet.generate_key().decode())
+        DATA_DIR.mkdir(exist_ok=True)
+        fd = os.open(SECRETS_FILE, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write("# Development secrets made by portal/launcher.py. Losing FIELD_ENCRYPTION_KEY makes\n"
+                     "# the stored credentials in .data/pg unreadable.\n")
+            fh.writelines(f"{key}={value}\n" for key, value in stored.items())
+        say(f"Generated a SECRET_KEY and FIELD_ENCRYPTION_KEY in {_rel(SECRETS_FILE)} (kept for later runs).")
+    SECRETS_FILE.chmod(0o600)
+    for name in missing:
+        os.environ[name] = stored[name]
+
+
+def _prepare(redis_db: int) -> devservices.Started:
+    os.chdir(BASE_DIR)
+    os.environ.setdefault("DEBUG", "1")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+    _dev_secrets()
+    started = devservices.start(os.environ, say=say, redis_db=redis_db)
+    say(f"Database: {os.environ['DATABASE_URL']}")
+    say(f"Redis:    {os.environ['REDIS_URL']}")
+    return started
+
+
+def _rel(path: Path) -> str:
+    return str(path.relative_to(BASE_DIR)) if path.is_relative_to(BASE_DIR) else str(path)
+
+
+# --- test -----------------------------------------------------------------------------------------
+
+def test(pytest_args: list[str]) -> int:
+    signal.signal(signal.SIGINT, _raise_stop)
+    signal.signal(signal.SIGTERM, _raise_stop)
+    started = devservices.Started()
+    try:
+        started = _prepare(redis_db=TEST_REDIS_DB)
+        say("Running: python -m pytest " + " ".join(pytest_args))
+        # Same process group: Ctrl-C reaches pytest itself, which reports and exits; this process
+        # waits for that, and forwards a SIGTERM. (Handlers, not SIG_IGN: pytest must start with the
+        # default actions, and a handler is reset at exec while "ignore" is inherited.)
+        pytest: list[subprocess.Popen] = []
+        signal.signal(signal.SIGINT, lambda *_: None)
+        signal.signal(signal.SIGTERM, lambda *_: [p.send_signal(signal.SIGTERM) for p in pytest])
+        pytest.append(subprocess.Popen([sys.executable, "-m", "pytest", *pytest_args]))
+        status = pytest[0].wait()
+    except Stop as stop:
+        say(f"{stop} received before the tests began.")
+        status = 130 if str(stop) == "SIGINT" else 143
+    finally:
+        _ignore_signals()
+        devservices.stop(started, say=say)
+    if status == 5 and os.environ.get("PORTAL_ALLOW_NO_TESTS") == "1":
+        say("pytest collected no tests; PORTAL_ALLOW_NO_TESTS=1 counts that as a pass.")
+        return 0
+    return status
+
+
+# --- run ------------------------------------------------------------------------------------------
+
+@dataclass
+class Child:
+    name: str
+    argv: list[str]
+    process: subprocess.Popen | None = field(default=None, repr=False)
+
+
+def extra_children(port: int) -> list[Child]:
+    """HOOK: further processes of `make run`, started before the web server and the worker.
+
+    The Bandwidth simulator goes here, e.g.
+        Child("bandwidth-simulator", [sys.executable, "manage.py", "run_bandwidth_simulator", ...])
+    and may set os.environ (BANDWIDTH_MESSAGING_API_URL, ...) for the web server and the worker.
+    """
+    return []
+
+
+def _pick_port() -> int:
+    wanted = int(os.environ.get("PORT", "8000"))
+    for port in range(wanted, wanted + 50):
+        if _port_free(port):
+            if port != wanted:
+                say(f"Port {wanted} is busy; using {port} instead.")
+            return port
+    raise SystemExit(f"[portal] No free port in {wanted}..{wanted + 49}; set PORT to another one.")
+
+
+def _port_free(port: int) -> bool:
+    import socket
+
+    with socket.socket() as sock:
+        # runserver sets SO_REUSEADDR too: a connection in TIME_WAIT does not make the port busy.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _manage(*args: str, capture: bool = False) -> subprocess.CompletedProcess:
+    result = subprocess.run([sys.executable, "manage.py", *args], text=True,
+                            stdout=subprocess.PIPE if capture else None)
+    if capture and result.stdout:
+        print(result.stdout, end="", flush=True)
+    if result.returncode != 0:
+        raise SystemExit(f"[portal] manage.py {args[0]} failed (exit code {result.returncode}).")
+    return result
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def _dead(children: list[Child]) -> Child | None:
+    return next((child for child in children if child.process and child.process.poll() is not None), None)
+
+
+def _stop_children(children: list[Child]) -> None:
+    import psutil
+
+    running = [child for child in children if child.process and child.process.poll() is None]
+    if not running:
+        return
+    say("Stopping " + ", ".join(child.name for child in running) + "...")
+    # Their own children (Celery's pool and beat) are collected first: after a SIGKILL of the parent
+    # nobody would stop them.
+    family = []
+    for child in running:
+        try:
+            family += psutil.Process(child.process.pid).children(recursive=True)
+        except psutil.NoSuchProcess:
+            pass
+        child.process.terminate()
+    deadline = time.monotonic() + STOP_TIMEOUT
+    for child in running:
+        try:
+            child.process.wait(max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            say(f"{child.name} did not stop within {STOP_TIMEOUT} s; killing it.")
+            child.process.kill()
+            child.process.wait()
+    _, alive = psutil.wait_procs(family, timeout=max(0.1, deadline - time.monotonic()))
+    for process in alive:
+        process.kill()
+
+
+def _sign_in_hint(bootstrap_output: str) -> str:
+    first_run = "Created the system administrator" in bootstrap_output
+    if first_run and CREDENTIALS_FILE.exists():
+        creds = _read_env_file(CREDENTIALS_FILE)
+        return (f"Sign in as '{creds.get('username')}' with password {creds.get('password')} "
+                f"(shown once; also kept in {_rel(CREDENTIALS_FILE)}).")
+    if CREDENTIALS_FILE.exists():
+        return f"Sign in with the username and password in {_rel(CREDENTIALS_FILE)}."
+    return "Sign in with your system administrator account (python manage.py createsuperuser makes one)."
+
+
+def run() -> int:
+    signal.signal(signal.SIGINT, _raise_stop)
+    signal.signal(signal.SIGTERM, _raise_stop)
+    started = devservices.Started()
+    children: list[Child] = []
+    status = 0
+    try:
+        started = _prepare(redis_db=0)
+        say("Migrating the public schema and every tenant schema (manage.py migrate_schemas)...")
+        _manage("migrate_schemas")
+        say("Making sure the public tenant and a system administrator exist (manage.py bootstrap_portal)...")
+        bootstrap = _manage("bootstrap_portal", "--credentials-file", str(CREDENTIALS_FILE), capture=True)
+
+        port = _pick_port()
+        base = f"http://127.0.0.1:{port}"
+        os.environ.setdefault("PORTAL_BASE_URL", base)
+        children = extra_children(port) + [
+            Child("web server",
+                  [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"]),
+            Child("celery worker", [sys.executable, "-m", "celery", "-A", "portal", "worker", "--beat",
+                                    "-l", "info", "--schedule", _rel(BEAT_SCHEDULE)]),
+        ]
+        for child in children:
+            say(f"Starting the {child.name}...")
+            child.process = subprocess.Popen(child.argv)
+
+        say(f"Waiting for {base}/healthz to answer...")
+        deadline = time.monotonic() + HEALTH_TIMEOUT
+        while not _healthy(f"{base}/healthz"):
+            if dead := _dead(children):
+                raise ChildDied(dead)
+            if time.monotonic() > deadline:
+                raise SystemExit(f"[portal] {base}/healthz did not answer 200 within {HEALTH_TIMEOUT} s.")
+            time.sleep(0.5)
+
+        print(flush=True)
+        say(f"The portal is running at {base}/")
+        say(_sign_in_hint(bootstrap.stdout))
+        say(f"API docs: {base}/api/docs/   Worker and beat log to this terminal.")
+        say("Press Ctrl-C to stop.")
+        print(flush=True)
+        while not (dead := _dead(children)):
+            time.sleep(0.5)
+        raise ChildDied(dead)
+    except Stop as stop:
+        say(f"{stop} received; shutting down.")
+    except ChildDied as died:
+        # Ctrl-C reaches the children too, and one may end before this process sees its own signal.
+        try:
+            time.sleep(0.5)
+            say(f"The {died.child.name} exited unexpectedly (exit code {died.child.process.returncode}); "
+                "stopping everything.")
+            status = 1
+        except Stop as stop:
+            say(f"{stop} received; shutting down.")
+    except SystemExit as exit_:
+        print(exit_.code, file=sys.stderr, flush=True)
+        status = 1
+    finally:
+        _ignore_signals()
+        _stop_children(children)
+        devservices.stop(started, say=say)
+    say("Stopped." if status == 0 else "Stopped after an error.")
+    return status
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] == ["run"] and len(argv) == 1:
+        return run()
+    if argv[:1] == ["test"]:
+        return test(argv[1:])
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
