@@ -20,6 +20,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+import time
 import warnings
 from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
@@ -253,14 +254,25 @@ def _stop_redis(say: Say) -> None:
         say("Redis has already stopped.")
     else:
         say("Stopping Redis...")
-        try:
+        with contextlib.suppress(psutil.NoSuchProcess):
             process.send_signal(signal.SIGTERM)  # redis-server saves its data on SIGTERM, then exits
-            process.wait(10)
-        except psutil.TimeoutExpired:
-            process.kill()
-        except psutil.NoSuchProcess:
-            pass
+            if not _exits(process, timeout=10):
+                process.kill()
     _forget_redis()
+
+
+def _exits(process: psutil.Process, timeout: float) -> bool:
+    # Not psutil's wait(): the server is not our child, and a zombie waiting for init to reap it
+    # (which takes seconds in some containers) has exited all the same.
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if process.status() == psutil.STATUS_ZOMBIE:
+                return True
+        except psutil.NoSuchProcess:
+            return True
+        time.sleep(0.05)
+    return False
 
 
 def _forget_redis() -> None:

@@ -15,13 +15,34 @@ PASSWORD = "correct-horse-battery-9"
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
+def django_db_setup(django_test_environment, django_db_blocker):
+    """The test database, always: pytest-django would only make it when some test carries the
+    django_db marker, and the worker and browser tests (committed data, other processes) do not."""
+    from django.test.utils import setup_databases, teardown_databases
+
     with django_db_blocker.unblock():
+        _disconnect_others_from("test_" + connection.settings_dict["NAME"])
+        db_cfg = setup_databases(verbosity=0, interactive=False, aliases={"default"})
+        assert connection.settings_dict["NAME"].startswith("test_"), "refusing to seed a non-test database"
         ensure_public_tenant()
         create_tenant(name="Acme Corp", slug="acme", admin_username="admin_a", admin_password=PASSWORD)
         create_tenant(name="Globex", slug="globex", admin_username="admin_b", admin_password=PASSWORD)
         get_user_model().objects.create_superuser(username="sysadmin", email="", password=PASSWORD)
         connection.set_schema_to_public()
+    yield
+    with django_db_blocker.unblock():
+        _disconnect_others_from(connection.settings_dict["NAME"])
+        teardown_databases(db_cfg, verbosity=0)
+
+
+def _disconnect_others_from(database: str) -> None:
+    """Worker and server processes started by tests may leave a backend behind for a moment; the test
+    database cannot be dropped or re-created while one is connected."""
+    with connection._nodb_cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            [database],
+        )
 
 
 @pytest.fixture(autouse=True)

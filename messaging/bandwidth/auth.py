@@ -76,6 +76,7 @@ def account_id_problem(account_id: str) -> str | None:
 
 
 def basic_header(username: str, password: str) -> str:
+    """The HTTP Basic Authorization value for a legacy API user."""
     raw = f"{username}:{password}".encode()
     return "Basic " + base64.b64encode(raw).decode("ascii")
 

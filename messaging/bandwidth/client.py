@@ -87,6 +87,7 @@ class BandwidthClient:
 
     @property
     def account_url(self) -> str:
+        """`{base}/users/{accountId}` with the account ID escaped as one path segment."""
         return f"{self.base_url}/users/{quote(self.credentials.account_id.strip(), safe='')}"
 
     def send_message(

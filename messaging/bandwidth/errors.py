@@ -62,9 +62,18 @@ class BandwidthError(Exception):
         return "; ".join(parts)
 
     @property
+    def code(self) -> str:
+        """Bandwidth's error `type` (the name STYLE.md uses)."""
+        return self.error_type
+
+    @property
     def transient(self) -> bool:
         """True when the same request may succeed if simply sent again later (429, 5xx)."""
         return self.status is not None and (self.status == 429 or self.status >= 500)
+
+    def __str__(self) -> str:
+        # Built from the attributes, not args, so it survives pickling (Celery stores retried errors).
+        return self._summary()
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(status={self.status!r}, error_type={self.error_type!r}, " \
@@ -203,6 +212,7 @@ def error_from_response(
 
 
 def error_class_for_status(status: int) -> type[BandwidthError]:
+    """401 auth, 403 permission, 429 rate limited, 5xx unavailable, anything else a request error."""
     if status == 401:
         return BandwidthAuthError
     if status == 403:

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from messaging.bandwidth.auth import Credentials
+from messaging.bandwidth.auth import Credentials, account_id_problem
 from messaging.bandwidth.client import BandwidthClient
 from messaging.bandwidth.errors import BandwidthError
 from messaging.models import SmsConfiguration, Trunk
@@ -20,7 +20,6 @@ from messaging.services import audit
 from portal.urls_helpers import absolute_url
 from tenants.models import Tenant, WebhookEndpoint
 
-ACCOUNT_ID = re.compile(r"^\d{5,12}$")
 WEBHOOK_TOKEN_BYTES = 32  # 256 bits, well over the 128 asked for
 CALLBACK_USERNAME = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 CALLBACK_PASSWORD_MIN = 12
@@ -37,17 +36,6 @@ def _current_tenant() -> Tenant:
 
 def legacy_is_retired() -> bool:
     return timezone.localdate() >= settings.BANDWIDTH_LEGACY_CUTOFF
-
-
-def account_id_problem(account_id: str) -> str | None:
-    if account_id.lower().startswith("u-"):
-        return (
-            "“u-…” is Bandwidth's retired user ID, which does not work with API credentials. "
-            "Enter the account number shown in the Bandwidth App (digits only, usually 7)."
-        )
-    if not ACCOUNT_ID.match(account_id):
-        return "The Account ID is Bandwidth's account number: digits only, usually 7 (for example 9900123)."
-    return None
 
 
 def _sender_problem(sender_id: str, trunk: Trunk | None) -> tuple[str, str | None]:

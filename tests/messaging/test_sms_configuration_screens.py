@@ -35,7 +35,7 @@ def test_field_errors_are_shown_next_to_their_fields(client_a, acme_trunk):
     page = client_a.post("/t/acme/sms/add/", form_data(acme_trunk, account_id="u-12345", application_id="x", password=""))
     html = page.content.decode()
     assert page.status_code == 200
-    assert 'data-field="account_id"' in html and "retired user ID" in html
+    assert 'data-field="account_id"' in html and "old-style user ID" in html
     assert "Enter the Client Secret" in html  # password on add
     assert "UUID" in html
 

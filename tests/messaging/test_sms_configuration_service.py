@@ -55,9 +55,9 @@ def test_deleting_removes_the_webhook_endpoint(tenant_a, acme_config):
 
 def test_retired_u_account_id_is_explained(tenant_a, acme_trunk):
     errors = refused(tenant_a, **configuration_data(acme_trunk, account_id="u-abc123"))
-    assert "retired user ID" in errors["account_id"]
+    assert "old-style user ID (u-...)" in errors["account_id"]
     errors = refused(tenant_a, **configuration_data(acme_trunk, account_id="99 00123"))
-    assert "digits only" in errors["account_id"]
+    assert "7-digit" in errors["account_id"]
 
 
 def test_each_field_has_its_rule(tenant_a, acme_trunk):

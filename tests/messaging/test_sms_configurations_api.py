@@ -40,8 +40,8 @@ def test_list_and_detail_never_contain_the_secret(api_a, acme_config):
 @pytest.mark.parametrize(
     ("overrides", "field", "words"),
     [
-        ({"account_id": "u-1234"}, "account_id", "retired user ID"),
-        ({"account_id": "abc"}, "account_id", "digits only"),
+        ({"account_id": "u-1234"}, "account_id", "old-style user ID"),
+        ({"account_id": "abc"}, "account_id", "7-digit"),
         ({"application_id": "app-1"}, "application_id", "UUID"),
         ({"auth_type": "basic"}, "auth_type", ""),
         ({"sender_id": "12"}, "sender_id", "short code"),

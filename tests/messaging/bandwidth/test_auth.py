@@ -12,8 +12,7 @@ import responses
 from django.conf import settings
 from django.core.cache import cache
 
-from messaging.bandwidth import BandwidthAuthError, BandwidthClient, BandwidthUnavailable, Credentials
-from messaging.bandwidth import auth
+from messaging.bandwidth import BandwidthAuthError, BandwidthClient, BandwidthUnavailable, Credentials, auth
 from messaging.bandwidth.errors import BandwidthRequestError
 
 API = "https://messaging.bandwidth.com/api/v2"
