@@ -74,6 +74,7 @@ SHARED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "django.contrib.postgres",
     "axes",
     "portal",
 ]
@@ -234,6 +235,21 @@ BANDWIDTH_OAUTH_TOKEN_URL = os.environ.get(
 BANDWIDTH_LEGACY_CUTOFF = date.fromisoformat(os.environ.get("BANDWIDTH_LEGACY_CUTOFF", "2026-12-02"))
 BANDWIDTH_CONNECT_TIMEOUT = float(os.environ.get("BANDWIDTH_CONNECT_TIMEOUT", "5"))
 BANDWIDTH_READ_TIMEOUT = float(os.environ.get("BANDWIDTH_READ_TIMEOUT", "15"))
+
+# Sending: per-number rate (10DLC long codes get about 1 message/s by default), retries, sweeper.
+SMS_RATE_PER_NUMBER = float(os.environ.get("SMS_RATE_PER_NUMBER", "1"))
+SMS_SEND_MAX_RETRIES = int(os.environ.get("SMS_SEND_MAX_RETRIES", "8"))
+SMS_STUCK_AFTER_SECONDS = int(os.environ.get("SMS_STUCK_AFTER_SECONDS", "300"))
+# MMS limits (carrier-dependent; the fact sheet's safe defaults, kept as settings).
+MMS_MAX_BYTES = int(os.environ.get("MMS_MAX_BYTES", str(3_500_000)))
+MMS_MAX_ITEMS = int(os.environ.get("MMS_MAX_ITEMS", "10"))
+MMS_ALLOWED_TYPES = env_list(
+    "MMS_ALLOWED_TYPES",
+    "image/jpeg,image/png,image/gif,video/mp4,video/3gpp,audio/mpeg,audio/mp4,audio/amr,text/vcard,text/x-vcard,"
+    "application/pdf,text/plain",
+)
+WEBHOOK_MAX_BODY_BYTES = 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = max(WEBHOOK_MAX_BODY_BYTES + 1, 2_621_440)
 
 LOGGING = {
     "version": 1,

@@ -12,6 +12,10 @@ class Tenant(TenantMixin):
     slug = models.SlugField(max_length=48, unique=True)
     is_active = models.BooleanField("enabled", default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    refuse_unregistered_10dlc = models.BooleanField(
+        "refuse unregistered 10DLC sends", default=False,
+        help_text="Refuse, instead of only warning about, sends from US long codes not marked registered.",
+    )
     # Filled by the tenants.refresh_tenant_counts task, so the Tenants page never scans schemas.
     counts = models.JSONField(default=dict, blank=True)
 

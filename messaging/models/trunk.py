@@ -41,6 +41,10 @@ class PhoneNumber(models.Model):
         "10DLC status", max_length=20, choices=TenDlcStatus.choices, default=TenDlcStatus.NOT_REGISTERED
     )
     campaign_id = models.CharField("10DLC campaign ID", max_length=32, blank=True)
+    rate_per_second = models.FloatField(
+        "messages per second", null=True, blank=True,
+        help_text="Sending rate for this number; empty: the SMS_RATE_PER_NUMBER setting (carrier throughput).",
+    )
 
     class Meta:
         ordering = ["number"]

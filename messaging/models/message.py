@@ -1,0 +1,114 @@
+import uuid
+
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.db import models
+
+from messaging.models.extension import Extension
+from messaging.models.sms_configuration import SmsConfiguration
+
+
+class Message(models.Model):
+    """One SMS/MMS, outbound or inbound. For outbound messages the row is the record of work to do."""
+
+    class Direction(models.TextChoices):
+        OUTBOUND = "out", "Outbound"
+        INBOUND = "in", "Inbound"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        SENDING = "sending", "Sending"
+        UNKNOWN = "unknown", "Checking with Bandwidth"
+        SENT = "sent", "Sent"
+        DELIVERED = "delivered", "Delivered"
+        FAILED = "failed", "Failed"
+        RECEIVED = "received", "Received"
+
+    # Statuses only move forward: a late or repeated event never lowers the rank.
+    STATUS_RANK = {"queued": 0, "sending": 1, "unknown": 1, "sent": 2, "delivered": 3, "failed": 3, "received": 3}
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False, help_text="Sent to Bandwidth as `tag`.")
+    direction = models.CharField(max_length=3, choices=Direction.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, db_index=True)
+    extension = models.ForeignKey(
+        Extension, null=True, blank=True, on_delete=models.SET_NULL, related_name="sent_messages",
+        help_text="Outbound: the sending extension.",
+    )
+    routed_to = models.ManyToManyField(Extension, blank=True, related_name="received_messages",
+                                       help_text="Inbound: the extensions the rules chose; none = unrouted.")
+    unrouted = models.BooleanField(default=False, db_index=True)
+    sms_configuration = models.ForeignKey(SmsConfiguration, null=True, blank=True, on_delete=models.SET_NULL,
+                                          related_name="messages")
+    from_number = models.CharField(max_length=16, db_index=True)
+    to_numbers = ArrayField(models.CharField(max_length=16))
+    text = models.TextField(blank=True)
+    segments = models.PositiveSmallIntegerField(default=0)
+    provider_message_id = models.CharField(max_length=64, blank=True, db_index=True)
+    error_code = models.IntegerField(null=True, blank=True)
+    error_description = models.TextField(blank=True)
+    warnings = models.JSONField(default=list, blank=True)
+    keyword = models.CharField(max_length=12, blank=True, help_text="Inbound opt-out keyword, if any.")
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            GinIndex(fields=["to_numbers"], name="message_to_numbers_gin"),
+            models.Index(fields=["status", "updated_at"], name="message_status_updated"),
+            models.Index(fields=["direction", "-created_at"], name="message_direction_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_direction_display()} {self.from_number} → {', '.join(self.to_numbers)}"
+
+    @property
+    def to_number(self) -> str:
+        return self.to_numbers[0] if self.to_numbers else ""
+
+
+class MessageMedia(models.Model):
+    """An MMS attachment: downloaded from Bandwidth (inbound) or uploaded to it (outbound)."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Waiting"
+        STORED = "stored", "Stored"
+        UPLOADED = "uploaded", "Uploaded to Bandwidth"
+        FAILED = "failed", "Failed"
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="media")
+    position = models.PositiveSmallIntegerField(default=0)
+    source_url = models.URLField(max_length=500, blank=True)
+    file = models.FileField(upload_to="mms/%Y/%m/", blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    size = models.PositiveIntegerField(default=0)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["message_id", "position"]
+
+    def __str__(self) -> str:
+        return self.source_url or self.file.name
+
+
+class OptOut(models.Model):
+    """A remote number that replied STOP to one of the tenant's numbers: sends to it are refused."""
+
+    number = models.CharField(max_length=16, help_text="The tenant's number that received STOP.")
+    remote_number = models.CharField(max_length=16)
+    keyword = models.CharField(max_length=12)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["number", "remote_number"], name="optout_unique_pair")]
+
+    def __str__(self) -> str:
+        return f"{self.remote_number} opted out of {self.number}"

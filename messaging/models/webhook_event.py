@@ -1,0 +1,42 @@
+from django.db import models
+
+
+class WebhookEvent(models.Model):
+    """One callback event from Bandwidth, stored before we answer 200: the inbox.
+
+    Its identity (type, carrier message id, recipient, event time) is unique, so a redelivered
+    callback is stored once. The row is the record of work to do; `processed_at` says it is done.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Waiting"
+        PROCESSED = "processed", "Processed"
+        IGNORED = "ignored", "Ignored"
+        FAILED = "failed", "Failed"
+
+    configuration_id = models.BigIntegerField(db_index=True)
+    event_type = models.CharField(max_length=40)
+    carrier_message_id = models.CharField(max_length=64)
+    recipient = models.CharField(max_length=32)
+    event_time = models.CharField(max_length=40)
+    payload = models.JSONField()
+    received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    note = models.TextField(blank=True, help_text="How it was handled, in plain words.")
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event_type", "carrier_message_id", "recipient", "event_time"], name="webhook_event_identity"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["received_at"], name="webhook_event_unprocessed",
+                         condition=models.Q(processed_at__isnull=True)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} {self.carrier_message_id}"
