@@ -41,3 +41,12 @@ class TrunkInUse(MessagingError):
 
     code = "trunk_in_use"
     http_status = 409
+
+
+class CallbackRejected(Exception):
+    """A webhook request we refuse before storing anything: answered with `status` and `message` as JSON."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message

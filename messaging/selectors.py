@@ -1,6 +1,8 @@
 """Reads used by screens and the API. They run in the current tenant's schema."""
 
-from messaging.models import AuditEntry, PhoneNumber, SmsConfiguration, Trunk
+from django.db.models import OuterRef, QuerySet, Subquery
+
+from messaging.models import AuditEntry, PhoneNumber, SmsConfiguration, Trunk, WebhookEvent
 
 
 def count_tenant_objects() -> dict[str, int]:
@@ -24,11 +26,24 @@ def list_audit_entries(*, object_type: str | None = None):
     return entries
 
 
+def with_last_callback(configurations: QuerySet) -> QuerySet:
+    """Annotate `last_callback_at` and `last_callback_type` from the webhook inbox."""
+    latest = WebhookEvent.objects.filter(configuration_id=OuterRef("pk")).order_by("-received_at")
+    return configurations.annotate(
+        last_callback_at=Subquery(latest.values("received_at")[:1]),
+        last_callback_type=Subquery(latest.values("event_type")[:1]),
+    )
+
+
 def list_sms_configurations():
     """The SMS/MMS list: secrets are not even loaded (nor decrypted) for it."""
     return list(
-        SmsConfiguration.objects.select_related("trunk")
+        with_last_callback(SmsConfiguration.objects.select_related("trunk"))
         .prefetch_related("trunk__numbers")
         .defer("password", "callback_password")
         .order_by("name")
     )
+
+
+def list_recent_callbacks(*, configuration_id: int, limit: int = 10) -> list[WebhookEvent]:
+    return list(WebhookEvent.objects.filter(configuration_id=configuration_id).order_by("-received_at")[:limit])

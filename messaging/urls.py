@@ -1,6 +1,6 @@
 from django.urls import path
 
-from messaging.views import dashboard, sms_configurations, trunks
+from messaging.views import dashboard, media, sms_configurations, trunks
 
 app_name = "messaging"
 
@@ -46,4 +46,5 @@ urlpatterns = [
         name="message-list",
     ),
     path("audit/", dashboard.audit_log, name="audit"),
+    path("media/<int:pk>/", media.media_file, name="media"),
 ]

@@ -53,16 +53,16 @@ def start(environ: MutableMapping[str, str], say: Say = print, redis_db: int = 0
     """Fill in DATABASE_URL and REDIS_URL in `environ`, starting embedded servers for missing ones."""
     started = Started()
     with _locked():
+        # Registered before starting, so that a Ctrl-C in the middle of a start still stops it.
         try:
             if not environ.get("DATABASE_URL"):
-                environ["DATABASE_URL"] = _start_postgres(say)
                 _join("pg")
                 started.postgres = True
+                environ["DATABASE_URL"] = _start_postgres(say)
             if not environ.get("REDIS_URL"):
-                port = _start_redis(say)
                 _join("redis")
                 started.redis = True
-                environ["REDIS_URL"] = f"redis://127.0.0.1:{port}/{redis_db}"
+                environ["REDIS_URL"] = f"redis://127.0.0.1:{_start_redis(say)}/{redis_db}"
         except BaseException:
             _stop(started, say)
             raise

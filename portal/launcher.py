@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -95,9 +96,16 @@ def _prepare(redis_db: int) -> devservices.Started:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
     _dev_secrets()
     started = devservices.start(os.environ, say=say, redis_db=redis_db)
-    say(f"Database: {os.environ['DATABASE_URL']}")
-    say(f"Redis:    {os.environ['REDIS_URL']}")
+    say(f"Database: {_without_password(os.environ['DATABASE_URL'])}")
+    say(f"Redis:    {_without_password(os.environ['REDIS_URL'])}")
     return started
+
+
+def _without_password(url: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    if not parts.password:
+        return url
+    return parts._replace(netloc=parts.netloc.replace(":" + parts.password + "@", ":***@", 1)).geturl()
 
 
 def _rel(path: Path) -> str:
@@ -116,11 +124,16 @@ def test(pytest_args: list[str]) -> int:
         # Same process group: Ctrl-C reaches pytest itself, which reports and exits; this process
         # waits for that, and forwards a SIGTERM. (Handlers, not SIG_IGN: pytest must start with the
         # default actions, and a handler is reset at exec while "ignore" is inherited.)
-        pytest: list[subprocess.Popen] = []
-        signal.signal(signal.SIGINT, lambda *_: None)
-        signal.signal(signal.SIGTERM, lambda *_: [p.send_signal(signal.SIGTERM) for p in pytest])
-        pytest.append(subprocess.Popen([sys.executable, "-m", "pytest", *pytest_args]))
-        status = pytest[0].wait()
+        pytest: subprocess.Popen | None = None
+
+        def forward_sigterm(signum, frame):
+            if pytest:
+                pytest.send_signal(signal.SIGTERM)
+
+        signal.signal(signal.SIGINT, lambda signum, frame: None)
+        signal.signal(signal.SIGTERM, forward_sigterm)
+        pytest = subprocess.Popen([sys.executable, "-m", "pytest", *pytest_args])
+        status = pytest.wait()
     except Stop as stop:
         say(f"{stop} received before the tests began.")
         status = 130 if str(stop) == "SIGINT" else 143

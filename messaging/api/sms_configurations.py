@@ -5,6 +5,7 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from messaging import selectors
 from messaging.models import SmsConfiguration, Trunk
 from messaging.services import sms_configurations as service
 
@@ -20,6 +21,8 @@ class SmsConfigurationSerializer(serializers.ModelSerializer):
         help_text="Write-only; omit to keep the stored one.",
     )
     webhook_url = serializers.SerializerMethodField()
+    last_callback_at = serializers.DateTimeField(read_only=True, allow_null=True, default=None)
+    last_callback_type = serializers.CharField(read_only=True, allow_null=True, default=None)
 
     class Meta:
         model = SmsConfiguration
@@ -40,7 +43,7 @@ class SmsConfigurationViewSet(viewsets.ModelViewSet):
     serializer_class = SmsConfigurationSerializer
 
     def get_queryset(self):
-        return SmsConfiguration.objects.select_related("trunk").order_by("name")
+        return selectors.with_last_callback(SmsConfiguration.objects.select_related("trunk")).order_by("name")
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "webhook_urls": service.webhook_urls()}

@@ -29,8 +29,6 @@ class SmsConfiguration(models.Model):
     callback_username = models.CharField(max_length=64, blank=True)
     callback_password = EncryptedTextField(blank=True)
     enabled = models.BooleanField("Enable", default=True)
-    last_callback_at = models.DateTimeField(null=True, blank=True)
-    last_callback_type = models.CharField(max_length=40, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -14,7 +14,7 @@ class WebhookEvent(models.Model):
         IGNORED = "ignored", "Ignored"
         FAILED = "failed", "Failed"
 
-    configuration_id = models.BigIntegerField(db_index=True)
+    configuration_id = models.BigIntegerField()
     event_type = models.CharField(max_length=40)
     carrier_message_id = models.CharField(max_length=64)
     recipient = models.CharField(max_length=32)
@@ -34,6 +34,8 @@ class WebhookEvent(models.Model):
             )
         ]
         indexes = [
+            # "Last callback" of a configuration is read from here rather than written on every callback.
+            models.Index(fields=["configuration_id", "-received_at"], name="webhook_event_by_configuration"),
             models.Index(fields=["received_at"], name="webhook_event_unprocessed",
                          condition=models.Q(processed_at__isnull=True)),
         ]

@@ -14,7 +14,7 @@ def snapshot(instance: models.Model, *, secret_fields: Iterable[str] = ()) -> di
     secrets = set(secret_fields)
     values = {}
     for field in instance._meta.concrete_fields:
-        if field.name in {"id", "created_at", "updated_at", "last_callback_at", "last_callback_type"}:
+        if field.name in {"id", "created_at", "updated_at"}:
             continue
         value = getattr(instance, field.attname)
         if field.name in secrets:

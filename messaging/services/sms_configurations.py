@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
+from messaging import inbound_tasks
 from messaging.bandwidth.auth import Credentials, account_id_problem
 from messaging.bandwidth.client import BandwidthClient
 from messaging.bandwidth.errors import BandwidthError
@@ -168,6 +169,7 @@ def update_configuration(*, user, configuration: SmsConfiguration, data: dict) -
     Raises ValidationError by field; nothing is saved then.
     """
     before = _audited(configuration)
+    was_enabled = configuration.enabled
     cleaned = _validate(data, existing=configuration)
     changed_secrets = [
         name for name in SmsConfiguration.SECRET_FIELDS
@@ -181,6 +183,9 @@ def update_configuration(*, user, configuration: SmsConfiguration, data: dict) -
             user=user, action="update", instance=configuration,
             changes=audit.changed_fields(before, _audited(configuration), changed_secrets=changed_secrets),
         )
+        if configuration.enabled and not was_enabled:
+            # Callbacks kept while it was disabled are processed now.
+            transaction.on_commit(lambda: inbound_tasks.process_waiting_callbacks.delay(configuration.pk))
     return configuration
 
 

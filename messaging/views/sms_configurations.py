@@ -13,7 +13,7 @@ from messaging.services import sms_configurations as service
 
 
 def _configuration(pk: int) -> SmsConfiguration:
-    return get_object_or_404(SmsConfiguration.objects.select_related("trunk"), pk=pk)
+    return get_object_or_404(selectors.with_last_callback(SmsConfiguration.objects.select_related("trunk")), pk=pk)
 
 
 def configuration_list(request):
@@ -71,6 +71,7 @@ def configuration_detail(request, pk):
         {
             "configuration": configuration,
             "webhook_url": service.webhook_url(configuration),
+            "recent_callbacks": selectors.list_recent_callbacks(configuration_id=configuration.pk),
             "legacy_retired": service.legacy_is_retired(),
             "unregistered_numbers": selectors.list_numbers_needing_10dlc(),
         },

@@ -1,0 +1,49 @@
+# The portal's image: gunicorn on port 8000 by default; the same image runs the Celery worker and
+# beat (see docker-compose.yml and docs/deployment.md).
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    # Import the code from /app, not from site-packages: settings find templates/, static/ and
+    # .data/ next to the code (BASE_DIR).
+    PYTHONPATH=/app
+
+RUN useradd --create-home --uid 10001 --user-group portal
+WORKDIR /app
+
+# Dependencies first, so that a code change does not reinstall them.
+COPY pyproject.toml ./
+COPY portal/__init__.py portal/
+COPY tenants/__init__.py tenants/
+COPY messaging/__init__.py messaging/
+RUN pip install .
+
+COPY manage.py ./
+COPY portal portal
+COPY tenants tenants
+COPY messaging messaging
+COPY templates templates
+COPY static static
+RUN pip install --no-deps .
+
+# Static files are collected at build time (whitenoise serves them); settings need their variables
+# to import, none of which is used here: dummies.
+RUN DEBUG=0 \
+    SECRET_KEY=collectstatic-only \
+    FIELD_ENCRYPTION_KEY=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= \
+    DATABASE_URL=postgres://collectstatic@localhost/collectstatic \
+    REDIS_URL=redis://localhost:6379/0 \
+    ALLOWED_HOSTS=localhost \
+    PORTAL_BASE_URL=http://localhost \
+    python manage.py collectstatic --noinput \
+    && mkdir -p /app/.data/media \
+    && chown -R portal:portal /app/.data
+
+USER portal
+EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+    CMD python -c "import urllib.request, sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4).status != 200)"
+# WEB_CONCURRENCY (gunicorn reads it) sets the number of worker processes.
+CMD ["gunicorn", "portal.wsgi", "--bind", "0.0.0.0:8000", "--access-logfile", "-"]
