@@ -14,6 +14,11 @@ def count_tenant_objects() -> dict[str, int]:
     }
 
 
+def list_trunks():
+    """Trunks with their DIDs and the SMS configurations that use them (three queries for any count)."""
+    return Trunk.objects.prefetch_related("numbers", "sms_configurations").order_by("name")
+
+
 def list_numbers_needing_10dlc() -> list[PhoneNumber]:
     """US long codes not marked registered: carriers block or filter their traffic."""
     return [number for number in PhoneNumber.objects.select_related("trunk") if number.needs_10dlc_registration]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from messaging.views import dashboard, media, sms_configurations, trunks
+from messaging.views import dashboard, extensions, media, rules, sms_configurations, trunks
 
 app_name = "messaging"
 
@@ -24,20 +24,22 @@ urlpatterns = [
         sms_configurations.generate_callback_credentials,
         name="sms-configuration-generate-callback-credentials",
     ),
+    # SMS rules
+    path("rules/", rules.rule_list, name="rules"),
+    path("rules/inbound/add/", rules.inbound_rule_create, name="inbound-rule-create"),
+    path("rules/inbound/<int:pk>/", rules.inbound_rule_edit, name="inbound-rule-edit"),
+    path("rules/inbound/<int:pk>/delete/", rules.inbound_rule_delete, name="inbound-rule-delete"),
+    path("rules/inbound/<int:pk>/move/", rules.inbound_rule_move, name="inbound-rule-move"),
+    path("rules/outbound/add/", rules.outbound_rule_create, name="outbound-rule-create"),
+    path("rules/outbound/<int:pk>/", rules.outbound_rule_edit, name="outbound-rule-edit"),
+    path("rules/outbound/<int:pk>/delete/", rules.outbound_rule_delete, name="outbound-rule-delete"),
+    path("rules/outbound/<int:pk>/move/", rules.outbound_rule_move, name="outbound-rule-move"),
+    # Extensions
+    path("extensions/", extensions.extension_list, name="extension-list"),
+    path("extensions/add/", extensions.extension_create, name="extension-create"),
+    path("extensions/<int:pk>/", extensions.extension_edit, name="extension-edit"),
+    path("extensions/<int:pk>/delete/", extensions.extension_delete, name="extension-delete"),
     # Sections still to come
-    path(
-        "rules/",
-        dashboard.section_placeholder(
-            "SMS rules", "Inbound rules (which DID goes to which extension) and outbound rules "
-            "(which extensions may send where, through which configuration and from which number).",
-        ),
-        name="rules",
-    ),
-    path(
-        "extensions/",
-        dashboard.section_placeholder("Extensions", "Extensions, their own DIDs and their right to send SMS/MMS."),
-        name="extension-list",
-    ),
     path(
         "messages/",
         dashboard.section_placeholder(

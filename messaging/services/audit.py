@@ -27,7 +27,11 @@ def snapshot(instance: models.Model, *, secret_fields: Iterable[str] = ()) -> di
 
 def changed_fields(before: dict, after: dict, *, changed_secrets: Iterable[str] = ()) -> dict:
     """{field: [old, new]} for what differs; a replaced secret shows as redacted on both sides."""
-    changes = {name: [before.get(name), value] for name, value in after.items() if before.get(name) != value}
+    changes = {
+        name: [before.get(name), value]
+        for name, value in after.items()
+        if before.get(name) != value and not (before.get(name) is None and value in ("", None, []))
+    }
     for name in changed_secrets:
         changes[name] = [REDACTED if before.get(name) else "", REDACTED]
     return changes

@@ -11,7 +11,7 @@ from messaging.services import trunks as service
 
 
 def trunk_list(request):
-    trunks = Trunk.objects.prefetch_related("numbers", "sms_configurations")
+    trunks = selectors.list_trunks()
     return render(
         request, "messaging/trunks/list.html",
         {"trunks": trunks, "unregistered_numbers": selectors.list_numbers_needing_10dlc()},
@@ -47,7 +47,7 @@ def trunk_edit(request, pk):
 
 def trunk_delete(request, pk):
     """GET shows what would go and which SMS configurations hold the trunk; POST deletes."""
-    trunk = get_object_or_404(Trunk.objects.prefetch_related("numbers", "sms_configurations"), pk=pk)
+    trunk = get_object_or_404(selectors.list_trunks(), pk=pk)
     refusal = None
     if request.method == "POST":
         try:

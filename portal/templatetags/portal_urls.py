@@ -19,3 +19,13 @@ def public_url(name: str, *args) -> str:
 @register.simple_tag
 def tenant_url(slug: str, name: str, *args) -> str:
     return tenant_reverse(slug, name, args=args)
+
+
+@register.filter
+def audit_value(value) -> str:
+    """An audited field value for people: lists joined, nothing shown as ∅."""
+    if value is None or value == "" or value == []:
+        return "∅"
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    return str(value)

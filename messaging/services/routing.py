@@ -1,0 +1,131 @@
+"""Outbound routing: which rule, configuration and sender number a send from an extension uses."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models import Q
+
+from messaging.exceptions import MessageInvalid, SendRefused
+from messaging.models import Extension, OutboundRule, SmsConfiguration
+from messaging.phone import InvalidNumber, is_short_code, to_e164
+
+SENDER_LABELS = dict(OutboundRule.Sender.choices)
+
+
+@dataclass(frozen=True)
+class OutboundRoute:
+    rule: OutboundRule
+    configuration: SmsConfiguration
+    from_number: str
+    to: list[str]
+
+
+def normalise_destinations(to: Iterable[str]) -> list[str]:
+    """Each destination in E.164, duplicates dropped, order kept. Raises MessageInvalid naming a bad one."""
+    if isinstance(to, str):
+        to = [to]
+    numbers: list[str] = []
+    for raw in to:
+        try:
+            number = to_e164(raw)
+        except InvalidNumber as exc:
+            raise MessageInvalid(str(exc), field="to") from exc
+        if number not in numbers:
+            numbers.append(number)
+    if not numbers:
+        raise MessageInvalid("Enter at least one recipient number.", field="to")
+    return numbers
+
+
+def outbound_route(*, extension: Extension, to: Iterable[str]) -> OutboundRoute:
+    """The first enabled rule (by order, then id) for this extension whose destination pattern matches
+    every recipient, its configuration, and the number to send from.
+
+    Raises MessageInvalid for a recipient that is not a phone number, and SendRefused, with a reason a
+    user can read, when the extension may not send, no rule matches, the rule's configuration cannot
+    send, or the rule's sender number does not exist.
+    """
+    numbers = normalise_destinations(to)
+    if extension.send_sms == Extension.SendSms.NOT_ALLOWED:
+        raise SendRefused(f"Extension {extension.number} may not send SMS/MMS.", code="not_allowed",
+                          field="from_extension")
+    rules = list(
+        OutboundRule.objects.filter(enabled=True)
+        .filter(Q(extensions__isnull=True) | Q(extensions=extension))
+        .select_related("sms_configuration__trunk")
+        .distinct()
+        .order_by("order", "id")
+    )
+    rule = next((rule for rule in rules if all(matches(rule, number) for number in numbers)), None)
+    if rule is None:
+        raise _no_rule(extension, numbers, rules)
+    configuration = rule.sms_configuration
+    check_configuration_sends(configuration)
+    return OutboundRoute(rule=rule, configuration=configuration,
+                         from_number=sender_number(rule, extension), to=numbers)
+
+
+def matches(rule: OutboundRule, number: str) -> bool:
+    """The rule's prefix (with or without its +) starts the number, and its length (digits after +) fits."""
+    prefix = (rule.destination_prefix or "").strip().replace(" ", "")
+    if prefix and not prefix.startswith("+"):
+        prefix = "+" + prefix
+    if prefix and not number.startswith(prefix):
+        return False
+    return rule.destination_length is None or len(number) - 1 == rule.destination_length
+
+
+def check_configuration_sends(configuration: SmsConfiguration) -> None:
+    """Raise SendRefused when the configuration is disabled or uses retired legacy credentials."""
+    if not configuration.enabled:
+        raise SendRefused(f"SMS configuration {configuration.name} is disabled: it sends nothing.",
+                          code="configuration_disabled")
+    if configuration.legacy_stopped_working:
+        raise SendRefused(
+            f"SMS configuration {configuration.name} uses a legacy API user, which Bandwidth stopped accepting "
+            f"on {configuration.legacy_cutoff:%Y-%m-%d}: switch it to API credentials (Client ID and Secret).",
+            code="legacy_retired",
+        )
+
+
+def sender_number(rule: OutboundRule, extension: Extension) -> str:
+    """The `from` number: the extension's own sender ID when it may choose one, else what the rule says."""
+    if extension.send_sms == Extension.SendSms.ALLOWED_WITH_SENDER_ID and extension.sender_id.strip():
+        return _as_sender(extension.sender_id, f"Extension {extension.number}'s sender ID")
+    configuration = rule.sms_configuration
+    if rule.sender == OutboundRule.Sender.EXTENSION_DID:
+        if extension.did_id is None:
+            raise SendRefused(
+                f"The rule {rule.name!r} says '{SENDER_LABELS[rule.sender]}' but extension {extension.number} "
+                "has no DID.", code="no_sender",
+            )
+        return extension.did.number
+    if rule.sender == OutboundRule.Sender.CONFIGURATION and configuration.sender_id.strip():
+        return _as_sender(configuration.sender_id, f"SMS configuration {configuration.name}'s sender ID")
+    first = configuration.trunk.first_number
+    if first is None:
+        raise SendRefused(
+            f"The rule {rule.name!r} sends from the trunk's DID, but trunk {configuration.trunk.name} has no DID "
+            f"(and SMS configuration {configuration.name} has no sender ID).", code="no_sender",
+        )
+    return first.number
+
+
+def _as_sender(value: str, what: str) -> str:
+    value = value.strip()
+    if is_short_code(value):
+        return value
+    try:
+        return to_e164(value)
+    except InvalidNumber as exc:
+        raise SendRefused(f"{what} {value!r} is not a phone number or short code.", code="no_sender") from exc
+
+
+def _no_rule(extension: Extension, numbers: list[str], rules: list[OutboundRule]) -> SendRefused:
+    unmatched = [number for number in numbers if not any(matches(rule, number) for rule in rules)]
+    if unmatched:
+        message = f"No outbound rule lets extension {extension.number} send to {', '.join(unmatched)}."
+    else:
+        message = (f"No single outbound rule lets extension {extension.number} send to all of "
+                   f"{', '.join(numbers)}: send to them separately.")
+    return SendRefused(message, code="no_rule", field="to")
