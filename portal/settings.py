@@ -90,10 +90,11 @@ ROOT_URLCONF = "portal.urls_tenant"
 PUBLIC_SCHEMA_URLCONF = "portal.urls_public"
 
 MIDDLEWARE = [
+    # Health and static files answer before tenant routing, which needs the database.
     "portal.middleware.HealthCheckMiddleware",
-    "django_tenants.middleware.TenantSubfolderMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django_tenants.middleware.TenantSubfolderMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

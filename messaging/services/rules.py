@@ -309,7 +309,8 @@ def _update(user, rule: Rule, updates: dict, members: list[Extension] | None) ->
 
 def _lock(members: list[Extension]) -> None:
     # delete_extension locks the extension too, so it sees this rule, or this rule sees it gone.
-    found = set(Extension.objects.select_for_update().filter(pk__in=[m.pk for m in members]).values_list("pk", flat=True))
+    locked = Extension.objects.select_for_update().filter(pk__in=[member.pk for member in members])
+    found = set(locked.values_list("pk", flat=True))
     gone = [member.number for member in members if member.pk not in found]
     if gone:
         raise ConfigurationInvalid(f"Extension {gone[0]} was deleted meanwhile.", field="extensions")

@@ -57,9 +57,8 @@ def extension_delete(request, pk):
             refusal = exc.message
         else:
             taken_out = ", ".join(f"“{rule.name}”" for rule in changed_rules)
-            messages.success(
-                request, f"Extension {extension.number} deleted" + (f" and taken out of {taken_out}." if taken_out else ".")
-            )
+            note = f" and taken out of {taken_out}" if taken_out else ""
+            messages.success(request, f"Extension {extension.number} deleted{note}.")
             return redirect("messaging:extension-list")
     return render(
         request, "messaging/extensions/confirm_delete.html",
