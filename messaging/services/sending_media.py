@@ -99,7 +99,6 @@ def store_media(message: Message, items: list[MediaItem]) -> None:
             row.save()
         else:
             row.file.save(f"{message.uid.hex[:12]}-{position}-{_safe_name(item.name, position)}", item.file)
-    return None
 
 
 def _safe_name(name: str, position: int) -> str:

@@ -75,7 +75,7 @@ class SimulatorConfig:
         unknown = sorted(set(data) - set(RUNTIME_FIELDS))
         if unknown:
             raise ValueError(f"unknown setting(s): {', '.join(unknown)}; known: {', '.join(RUNTIME_FIELDS)}")
-        cleaned = {RUNTIME_FIELDS[key]: clean_value(RUNTIME_FIELDS[key], value) for key, value in data.items()}
+        cleaned = {RUNTIME_FIELDS[key]: clean_value(RUNTIME_FIELDS[key], value, key) for key, value in data.items()}
         for attr, value in cleaned.items():
             setattr(self, attr, value)
 
@@ -86,17 +86,18 @@ class SimulatorConfig:
         return SimulatorConfig(**values)
 
 
-def clean_value(attr: str, value: Any) -> Any:
-    """Check and normalise one setting. Raises ValueError with the reason."""
+def clean_value(attr: str, value: Any, label: str | None = None) -> Any:
+    """Check and normalise one setting (`label`: its name in messages). Raises ValueError with the reason."""
+    label = label or attr
     if attr in RATES:
-        rate = _number(attr, value)
+        rate = _number(label, value)
         if not 0 <= rate <= 1:
-            raise ValueError(f"{attr} must be between 0 and 1")
+            raise ValueError(f"{label} must be between 0 and 1")
         return rate
     if attr in NON_NEGATIVE:
-        number = _number(attr, value)
+        number = _number(label, value)
         if number < 0:
-            raise ValueError(f"{attr} must not be negative")
+            raise ValueError(f"{label} must not be negative")
         return int(number) if attr in {"retry_after", "callback_retries", "token_lifetime"} else number
     if attr == "reorder_callbacks":
         if not isinstance(value, bool):

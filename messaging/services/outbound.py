@@ -1,0 +1,112 @@
+"""Outbound SMS/MMS: `queue_message` checks, routes and stores a message, then starts delivery on commit.
+
+The rest of the flow lives beside it and is reached through this module:
+- sending_delivery.deliver_message: claim the row, keep the number's rate, post to Bandwidth;
+- sending_reconcile.reconcile_message: settle a send whose answer was lost, without sending twice;
+- sending_sweep.sweep_messages: re-queue rows whose task was lost;
+- sending_status.apply_delivery_event: a delivery callback moves a message forward.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from django.core.files import File
+from django.db import connection, transaction
+from django.utils import timezone
+
+from messaging import tasks
+from messaging.bandwidth import count_segments
+from messaging.exceptions import MessageInvalid, SendRefused
+from messaging.models import Extension, Message, OptOut, PhoneNumber
+from messaging.services import routing
+from messaging.services.sending_delivery import deliver_message
+from messaging.services.sending_media import check_media, store_media
+from messaging.services.sending_reconcile import reconcile_message
+from messaging.services.sending_status import apply_delivery_event
+from messaging.services.sending_sweep import sweep_messages
+
+__all__ = ["apply_delivery_event", "deliver_message", "queue_message", "reconcile_message", "sweep_messages"]
+
+MAX_TEXT_LENGTH = 2048
+
+
+def queue_message(
+    *, extension: Extension, to: Iterable[str], text: str, media: Sequence[File | str] = ()
+) -> Message:
+    """Store the message as queued and start its delivery after commit.
+
+    Guarantees: nothing is stored and Bandwidth is not asked unless the message passes every check.
+    Raises MessageInvalid (no text or media, text over 2048 characters, a bad number, an attachment of
+    the wrong type, size or count) and SendRefused (the extension may not send, no rule, the rule's
+    configuration cannot send, a recipient opted out, an unregistered 10DLC number when the tenant
+    refuses those), each with a reason a user can read. Warnings (an unregistered 10DLC number) are kept
+    in `Message.warnings`.
+    """
+    text = text or ""
+    items = check_media(media)
+    check_text(text, has_media=bool(items))
+    route = routing.outbound_route(extension=extension, to=to)
+    check_opt_outs(from_number=route.from_number, to=route.to)
+    warnings = ten_dlc_warnings(route.from_number)
+    with transaction.atomic():
+        message = Message.objects.create(
+            direction=Message.Direction.OUTBOUND,
+            status=Message.Status.QUEUED,
+            extension=extension,
+            sms_configuration=route.configuration,
+            from_number=route.from_number,
+            to_numbers=route.to,
+            text=text,
+            segments=count_segments(text).segments,
+            warnings=warnings,
+            next_attempt_at=timezone.now(),
+        )
+        store_media(message, items)
+        # Published while the tenant is current, so the task runs in this tenant's schema.
+        transaction.on_commit(lambda: tasks.deliver_message.delay(message.pk))
+    return message
+
+
+def check_text(text: str, *, has_media: bool) -> None:
+    if not text.strip() and not has_media:
+        raise MessageInvalid("Enter a text or attach a file.", field="text")
+    if len(text) > MAX_TEXT_LENGTH:
+        raise MessageInvalid(
+            f"The text has {len(text)} characters; Bandwidth takes at most {MAX_TEXT_LENGTH}.", field="text"
+        )
+
+
+def check_opt_outs(*, from_number: str, to: list[str]) -> None:
+    """Raise SendRefused naming the recipients who replied STOP to `from_number`."""
+    opted_out = set(OptOut.objects.filter(number=from_number, remote_number__in=to).values_list(
+        "remote_number", flat=True))
+    if opted_out:
+        names = ", ".join(number for number in to if number in opted_out)
+        raise SendRefused(
+            f"{names} opted out (replied STOP) of messages from {from_number}; nothing was sent. "
+            "They can opt back in by texting START.",
+            code="opted_out", field="to",
+        )
+
+
+def ten_dlc_warnings(from_number: str) -> list[str]:
+    """A warning when `from_number` is a US long code not marked 10DLC-registered; SendRefused instead
+    when the tenant refuses such sends."""
+    number = PhoneNumber.objects.filter(number=from_number).first()
+    if number is None:
+        if not PhoneNumber(number=from_number).is_us_long_code:
+            return []
+        problem = (f"{from_number} is a US long code that is not one of this tenant's DIDs, so its 10DLC "
+                   "registration is unknown")
+    elif number.needs_10dlc_registration:
+        problem = f"{from_number} is a US long code marked “{number.get_ten_dlc_status_display()}” for 10DLC"
+    else:
+        return []
+    if getattr(connection.tenant, "refuse_unregistered_10dlc", False):
+        raise SendRefused(
+            f"{problem}. This tenant refuses sends from unregistered 10DLC numbers: register the number's "
+            "campaign with Bandwidth and mark it registered on the Trunks page.",
+            code="unregistered_10dlc",
+        )
+    return [f"{problem}: US carriers may block or filter this message (error 4476) until it is registered."]

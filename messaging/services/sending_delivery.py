@@ -1,0 +1,214 @@
+"""Delivering one queued outbound message to Bandwidth, at most once.
+
+Order of a run: idempotency guards, checks that need no claim, a rate-limit slot for the sender
+number, then the claim (queued → sending, one conditional UPDATE: a second copy of the task stops
+there), media uploads and the POST with no transaction open, and one conditional UPDATE recording
+what happened. A send whose answer was lost goes to `unknown` and is reconciled, never re-posted.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from datetime import timedelta
+
+import redis
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from messaging import tasks
+from messaging.bandwidth import (
+    BandwidthClient,
+    BandwidthError,
+    BandwidthOutcomeUnknown,
+    BandwidthRateLimited,
+    SentMessage,
+)
+from messaging.exceptions import SendRefused, SendThrottled, TransientSendError
+from messaging.models import Message, OptOut, PhoneNumber
+from messaging.services import rate_limit, routing
+from messaging.services.sending_media import media_urls_for_sending
+from messaging.services.sending_status import advance
+from messaging.services.sms_configurations import credentials_of
+
+logger = logging.getLogger(__name__)
+Status = Message.Status
+
+RESERVE_AHEAD = 60.0  # seconds: a slot further away is not held; the task comes back for it later
+SLEEP_UNDER = 0.5  # a slot this close is waited for in the worker rather than through the broker
+MAX_COUNTDOWN = 600.0  # far below the broker's visibility timeout
+EARLY_TOLERANCE = timedelta(seconds=2)
+BACKOFF_BASE, BACKOFF_MAX, RETRY_AFTER_MAX = 2.0, 600.0, 3600.0
+RECONCILE_FIRST_AFTER = 60.0
+REDIS_DOWN_WAIT = 5.0
+
+
+def deliver_message(*, message_id: int, slot_at: float | None = None) -> None:
+    """Send the queued message to Bandwidth once.
+
+    Returns without doing anything for a message that has Bandwidth's id, is not `queued` (another copy
+    holds it, or it is settled) or is not due yet. Raises SendThrottled when the sender number has no
+    slot now (the message stays queued), and TransientSendError after a 429, 5xx or unreachable
+    Bandwidth (the row is back in `queued`, `next_attempt_at` set to the retry time). Ends in `failed`
+    with a reason in plain words for Bandwidth's refusals, for a configuration that can no longer send,
+    a recipient who opted out meanwhile, or when SMS_SEND_MAX_RETRIES retries are used up.
+    """
+    message = Message.objects.select_related("sms_configuration").filter(
+        pk=message_id, direction=Message.Direction.OUTBOUND).first()
+    if message is None or message.provider_message_id or message.status != Status.QUEUED:
+        return
+    if slot_at is None and message.next_attempt_at and message.next_attempt_at > timezone.now() + EARLY_TOLERANCE:
+        return  # an early copy (sweeper, redelivery): the copy queued for next_attempt_at will run
+    problem = _cannot_send(message)
+    if problem:
+        advance(message.pk, Status.FAILED, error_description=problem, next_attempt_at=None)
+        return
+    _take_slot(message, slot_at)
+    now = timezone.now()
+    claimed = Message.objects.filter(pk=message.pk, status=Status.QUEUED, provider_message_id="").update(
+        status=Status.SENDING, claimed_at=now, attempts=F("attempts") + 1, next_attempt_at=None)
+    if not claimed:
+        return
+    message.status, message.claimed_at, message.attempts = Status.SENDING, now, message.attempts + 1
+    _post(message)
+
+
+def _cannot_send(message: Message) -> str:
+    configuration = message.sms_configuration
+    if configuration is None:
+        return "The SMS configuration this message was routed through has been deleted; nothing was sent."
+    try:
+        routing.check_configuration_sends(configuration)
+    except SendRefused as exc:
+        return exc.message
+    opted_out = list(OptOut.objects.filter(number=message.from_number, remote_number__in=message.to_numbers)
+                     .values_list("remote_number", flat=True))
+    if opted_out:
+        return f"{', '.join(sorted(opted_out))} opted out (replied STOP) before the message went out; nothing was sent."
+    return ""
+
+
+def _post(message: Message) -> None:
+    client = BandwidthClient(credentials_of(message.sms_configuration))
+    try:
+        media = media_urls_for_sending(message, client)
+        sent = client.send_message(
+            application_id=message.sms_configuration.application_id, to=message.to_numbers,
+            from_=message.from_number, text=message.text, media=media, tag=str(message.uid),
+        )
+    except BandwidthOutcomeUnknown as exc:
+        _outcome_unknown(message, exc)
+    except BandwidthError as exc:
+        if exc.transient:
+            _retry_or_fail(message, exc)
+        else:
+            _fail(message, refusal_text(exc))
+    except OSError as exc:
+        _fail(message, f"An attachment could not be read from storage ({exc.__class__.__name__}); nothing was sent.")
+    except ValueError as exc:
+        _fail(message, f"The message could not be sent as stored: {exc}.")
+    else:
+        _sent(message, sent)
+
+
+def _sent(message: Message, sent: SentMessage) -> None:
+    fields = {"error_code": None, "error_description": "", "next_attempt_at": None}
+    if sent.segment_count:
+        fields["segments"] = sent.segment_count
+    advance(message.pk, Status.SENT, provider_message_id=sent.id, sent_at=timezone.now(), **fields)
+
+
+def _fail(message: Message, reason: str) -> None:
+    advance(message.pk, Status.FAILED, error_code=None, error_description=reason, next_attempt_at=None)
+
+
+def _outcome_unknown(message: Message, exc: BandwidthOutcomeUnknown) -> None:
+    logger.warning("outcome unknown for message %s: %s", message.pk, exc)
+    moved = Message.objects.filter(pk=message.pk, status=Status.SENDING).update(
+        status=Status.UNKNOWN,
+        next_attempt_at=timezone.now() + timedelta(seconds=RECONCILE_FIRST_AFTER),
+        error_description="The connection to Bandwidth was lost after sending, so it is not known whether "
+        "Bandwidth took the message. Checking with Bandwidth before sending again.",
+    )
+    if moved:
+        transaction.on_commit(
+            lambda: tasks.reconcile_message.apply_async((message.pk,), countdown=RECONCILE_FIRST_AFTER))
+
+
+def _retry_or_fail(message: Message, exc: BandwidthError) -> None:
+    reason = exc.user_message if not exc.description else f"{exc.user_message} ({exc})"
+    if message.attempts >= settings.SMS_SEND_MAX_RETRIES + 1:
+        _fail(message, f"Bandwidth could not take the message after {message.attempts} attempts. Last answer: "
+                       f"{reason}")
+        return
+    if isinstance(exc, BandwidthRateLimited) and exc.retry_after:
+        try:
+            rate_limit.hold(message.from_number, seconds=min(exc.retry_after, RETRY_AFTER_MAX))
+        except redis.RedisError:
+            logger.warning("could not pause %s after a 429", message.from_number)
+    delay = retry_delay(message.attempts, exc.retry_after)
+    moved = Message.objects.filter(pk=message.pk, status=Status.SENDING).update(
+        status=Status.QUEUED, claimed_at=None, next_attempt_at=timezone.now() + timedelta(seconds=delay),
+        error_description=f"Attempt {message.attempts} did not go through: {reason} Trying again in {delay:.0f} s.",
+    )
+    if moved:
+        raise TransientSendError(reason, retry_after=delay)
+
+
+def retry_delay(attempt: int, retry_after: float | None) -> float:
+    """Seconds before the next attempt: Bandwidth's Retry-After when given, else exponential backoff
+    (2, 4, 8 … s, at most 10 min) with jitter, so a burst of failures does not come back together."""
+    if retry_after:
+        return min(retry_after, RETRY_AFTER_MAX) + random.uniform(0, 1)
+    ceiling = min(BACKOFF_BASE * 2 ** max(attempt - 1, 0), BACKOFF_MAX)
+    return random.uniform(ceiling / 2, ceiling)
+
+
+def refusal_text(exc: BandwidthError) -> str:
+    """Bandwidth's refusal in plain words, with its own description and field errors."""
+    parts = [exc.user_message.rstrip(".") + "."]
+    if exc.description and exc.description not in exc.user_message:
+        parts.append(f"Bandwidth said: {exc.description}.")
+    parts.extend(f"{fe.field_name}: {fe.description}." for fe in exc.field_errors)
+    if exc.status:
+        parts.append(f"(HTTP {exc.status}{', ' + exc.error_type if exc.error_type else ''})")
+    return " ".join(parts)
+
+
+def rate_of(number: str) -> float:
+    """The number's messages per second: its own setting, else SMS_RATE_PER_NUMBER."""
+    rate = PhoneNumber.objects.filter(number=number).values_list("rate_per_second", flat=True).first()
+    return rate if rate and rate > 0 else settings.SMS_RATE_PER_NUMBER
+
+
+def _take_slot(message: Message, slot_at: float | None) -> None:
+    """Return when the sender number may send now; raise SendThrottled otherwise."""
+    rate = rate_of(message.from_number)
+    try:
+        if slot_at is not None:
+            # A slot reserved by an earlier run: valid from (just before) its time to one interval after.
+            now = rate_limit.clock()
+            if now < slot_at - SLEEP_UNDER:
+                _defer(message, slot_at - now, slot_at)
+            if now <= slot_at + 1 / rate:
+                time.sleep(max(0.0, slot_at - now))
+                return
+        slot = rate_limit.reserve(message.from_number, rate=rate, max_ahead=RESERVE_AHEAD)
+    except redis.RedisError:
+        logger.warning("rate limiter unreachable; message %s waits", message.pk)
+        _defer(message, REDIS_DOWN_WAIT, None)
+    if slot.at is None:
+        _defer(message, max(1.0, slot.wait - RESERVE_AHEAD / 2), None)
+    if slot.wait > SLEEP_UNDER:
+        _defer(message, slot.wait, slot.at)
+    time.sleep(slot.wait)
+
+
+def _defer(message: Message, wait: float, slot_at: float | None) -> None:
+    wait = min(wait, MAX_COUNTDOWN)
+    Message.objects.filter(pk=message.pk, status=Status.QUEUED).update(
+        next_attempt_at=timezone.now() + timedelta(seconds=wait))
+    raise SendThrottled(wait=wait, slot_at=slot_at)
