@@ -1,6 +1,6 @@
 from django.urls import path
 
-from messaging.views import dashboard, extensions, media, rules, sms_configurations, trunks
+from messaging.views import dashboard, extensions, media, messages, rules, sms_configurations, trunks
 
 app_name = "messaging"
 
@@ -40,13 +40,10 @@ urlpatterns = [
     path("extensions/<int:pk>/", extensions.extension_edit, name="extension-edit"),
     path("extensions/<int:pk>/delete/", extensions.extension_delete, name="extension-delete"),
     # Sections still to come
-    path(
-        "messages/",
-        dashboard.section_placeholder(
-            "Messages", "Every message sent and received, with its status, filters and the compose form."
-        ),
-        name="message-list",
-    ),
+    path("messages/", messages.message_list, name="message-list"),
+    path("messages/compose/", messages.message_compose, name="message-compose"),
+    path("messages/status/", messages.message_status, name="message-status"),
+    path("messages/<int:pk>/", messages.message_detail, name="message-detail"),
     path("audit/", dashboard.audit_log, name="audit"),
     path("media/<int:pk>/", media.media_file, name="media"),
 ]

@@ -263,5 +263,6 @@ LOGGING = {
 
 CELERY_BEAT_SCHEDULE = {
     "refresh-tenant-counts": {"task": "tenants.refresh_all_tenant_counts", "schedule": 300.0},
+    "sweep-outbound-messages": {"task": "messaging.sweep_outbound", "schedule": 30.0},
     "sweep-inbound": {"task": "messaging.sweep_inbound", "schedule": 60.0},
 }

@@ -1,6 +1,7 @@
 from rest_framework.routers import SimpleRouter
 
 from messaging.api.extensions import ExtensionViewSet
+from messaging.api.messages import MessageViewSet
 from messaging.api.rules import InboundRuleViewSet, OutboundRuleViewSet
 from messaging.api.sms_configurations import SmsConfigurationViewSet
 from messaging.api.trunks import TrunkViewSet
@@ -9,6 +10,7 @@ from messaging.api.webhook_events import WebhookEventViewSet
 router = SimpleRouter()
 router.register("trunks", TrunkViewSet, basename="trunk")
 router.register("sms-configurations", SmsConfigurationViewSet, basename="sms-configuration")
+router.register("messages", MessageViewSet, basename="message")
 router.register("extensions", ExtensionViewSet, basename="extension")
 router.register("inbound-rules", InboundRuleViewSet, basename="inbound-rule")
 router.register("outbound-rules", OutboundRuleViewSet, basename="outbound-rule")

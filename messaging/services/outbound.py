@@ -4,7 +4,7 @@ The rest of the flow lives beside it and is reached through this module:
 - sending_delivery.deliver_message: claim the row, keep the number's rate, post to Bandwidth;
 - sending_reconcile.reconcile_message: settle a send whose answer was lost, without sending twice;
 - sending_sweep.sweep_messages: re-queue rows whose task was lost;
-- sending_status.apply_delivery_event: a delivery callback moves a message forward.
+- delivery callbacks move messages forward in services/delivery_events.py (same status ranks).
 """
 
 from __future__ import annotations
@@ -23,10 +23,9 @@ from messaging.services import routing
 from messaging.services.sending_delivery import deliver_message
 from messaging.services.sending_media import check_media, store_media
 from messaging.services.sending_reconcile import reconcile_message
-from messaging.services.sending_status import apply_delivery_event
 from messaging.services.sending_sweep import sweep_messages
 
-__all__ = ["apply_delivery_event", "deliver_message", "queue_message", "reconcile_message", "sweep_messages"]
+__all__ = ["deliver_message", "queue_message", "reconcile_message", "sweep_messages"]
 
 MAX_TEXT_LENGTH = 2048
 

@@ -95,7 +95,8 @@ def store_media(message: Message, items: list[MediaItem]) -> None:
     for position, item in enumerate(items):
         row = MessageMedia(message=message, position=position, content_type=item.content_type, size=item.size)
         if item.file is None:
-            row.source_url, row.state = item.url, MessageMedia.State.STORED
+            # Not STORED (no local file to serve) nor PENDING (the inbound sweeper would try to download it).
+            row.source_url, row.state = item.url, MessageMedia.State.UPLOADED
             row.save()
         else:
             row.file.save(f"{message.uid.hex[:12]}-{position}-{_safe_name(item.name, position)}", item.file)

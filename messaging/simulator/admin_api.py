@@ -122,8 +122,11 @@ def messages(sim: Any, request: Request) -> Response:
         and (tag is None or record.get("tag") == tag)
         and (app_id is None or record["applicationId"] == app_id)
     ]
+    limit, problem = _limit(request)
+    if problem:
+        return problem
     return json_response({"totalCount": len(found), "duplicateTags": sim.state.duplicate_tags(),
-                          "messages": found})
+                          "messages": found[-limit:] if limit else found})
 
 
 def callbacks(sim: Any, request: Request) -> Response:
@@ -131,8 +134,11 @@ def callbacks(sim: Any, request: Request) -> Response:
                "applicationId": request.arg("applicationId")}
     found = [entry for entry in sim.state.list_callbacks()
              if all(value is None or entry[key] == value for key, value in filters.items())]
+    limit, problem = _limit(request)
+    if problem:
+        return problem
     return json_response({"pending": sim.dispatcher.scheduler.pending(), "totalCount": len(found),
-                          "callbacks": found})
+                          "callbacks": found[-limit:] if limit else found})
 
 
 def reset(sim: Any, request: Request) -> Response:
@@ -150,6 +156,16 @@ def validate_numbers(numbers: Any) -> list[str]:
     if not isinstance(numbers, list) or not all(isinstance(n, str) and E164_RE.match(n) for n in numbers):
         raise ValueError("numbers must be a list of E.164 numbers")
     return list(numbers)
+
+
+def _limit(request: Request) -> tuple[int | None, Response | None]:
+    """?limit=N keeps the newest N entries (the total still counts all)."""
+    value = request.arg("limit")
+    if value is None:
+        return None, None
+    if not value.isdigit() or int(value) < 1:
+        return None, _error(400, "limit must be a positive integer")
+    return int(value), None
 
 
 def _public_app(app: dict[str, Any]) -> dict[str, Any]:

@@ -191,6 +191,7 @@ class Dispatcher:
         session = getattr(self._local, "session", None)
         if session is None:
             session = self._local.session = requests.Session()
+            session.trust_env = False  # callback URLs are local: no proxy from the environment
             self._sessions.append(session)
         try:
             response = session.post(

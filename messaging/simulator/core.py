@@ -53,7 +53,7 @@ class Simulator:
         except OSError:
             self.dispatcher.stop()
             raise
-        self._spawn(self._server.serve_forever, "bw-sim-http", 0.2)
+        self._spawn(self._server.serve_forever, "bw-sim-http", 0.05)
         if self.config.state_file:
             self._spawn(self._save_periodically, "bw-sim-save")
         logger.info("Bandwidth simulator listening on %s", self.base_url)

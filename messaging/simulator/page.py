@@ -20,9 +20,9 @@ def render(sim: Any, *, notice: str = "") -> str:
     with sim.state.lock:
         apps = list(sim.state.applications.values())
         numbers = sorted({n for app in apps for n in app["numbers"]})
-    sends = [m for m in sim.state.list_messages() if m["direction"] == "out"][-RECENT:][::-1]
-    received = [m for m in sim.state.list_messages() if m["direction"] == "in"][-RECENT:][::-1]
-    calls = sim.state.list_callbacks()[-RECENT:][::-1]
+    sends = sim.state.recent_messages("out", RECENT)
+    received = sim.state.recent_messages("in", RECENT)
+    calls = sim.state.recent_callbacks(RECENT)
     options = "".join(f'<option value="{escape(n)}">' for n in numbers)
     return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
 <title>Bandwidth simulator</title><style>{STYLE}</style></head><body>

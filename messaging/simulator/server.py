@@ -13,6 +13,7 @@ import socket
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from socketserver import TCPServer
 from typing import Any
 from urllib.parse import unquote
 
@@ -114,7 +115,9 @@ class RequestHandler(BaseHTTPRequestHandler):
     def _write(self, response: Response) -> None:
         reason = self.responses.get(response.status, ("",))[0]
         lines = [f"HTTP/1.1 {response.status} {reason}", f"Server: {self.server_version}",
-                 f"Date: {self.date_time_string()}", f"Content-Length: {len(response.body)}"]
+                 f"Date: {self.date_time_string()}"]
+        if response.status not in (204, 304):
+            lines.append(f"Content-Length: {len(response.body)}")
         if response.content_type:
             lines.append(f"Content-Type: {response.content_type}")
         lines.extend(f"{name}: {value}" for name, value in response.headers)
@@ -138,6 +141,11 @@ class SimulatorHTTPServer(HTTPServer):
         family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         self.address_family = family
         super().__init__(address, RequestHandler)
+
+    def server_bind(self) -> None:
+        # HTTPServer.server_bind asks DNS for the host's FQDN (slow on some machines); the name is unused.
+        TCPServer.server_bind(self)
+        self.server_name, self.server_port = str(self.server_address[0]), self.server_address[1]
 
     def process_request(self, request: Any, client_address: Any) -> None:
         thread = threading.Thread(target=self._serve, args=(request, client_address), daemon=True,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import itertools
 import json
 import os
 import tempfile
@@ -141,6 +142,24 @@ class State:
         for record in out:
             record["tagCount"] = counts.get(record.get("tag") or "", 0) if record.get("tag") else 0
         return out
+
+    def recent_messages(self, direction: str, limit: int) -> list[dict[str, Any]]:
+        """The newest `limit` messages of a direction ("out", "in"), newest first."""
+        with self.lock:
+            found = []
+            for record in reversed(self.messages.values()):
+                if len(found) >= limit:
+                    break
+                if record["direction"] == direction:
+                    found.append(copy.deepcopy(record))
+            counts = dict(self.tag_counts)
+        for record in found:
+            record["tagCount"] = counts.get(record["tag"], 0) if record.get("tag") else 0
+        return found
+
+    def recent_callbacks(self, limit: int) -> list[dict[str, Any]]:
+        with self.lock:
+            return copy.deepcopy(list(itertools.islice(reversed(self.callbacks), limit)))
 
     def account_messages(self, account_id: str, message_id: str | None = None) -> list[dict[str, Any]]:
         """Shallow copies (the message object is never changed after acceptance), cheap enough for search."""

@@ -161,8 +161,8 @@ def test_outbound_rule_without_extensions_is_for_every_extension(acme, admin_a, 
 
 
 def test_prefix_longer_than_the_length_is_refused(acme, admin_a, acme_config):
-    error = refusal(lambda: outbound(admin_a, acme_config, destination_prefix="+1919555", destination_length=8))
-    assert error.field == "destination_length" and "+1919555 has 10 digits, more than the length 8" in error.message
+    error = refusal(lambda: outbound(admin_a, acme_config, destination_prefix="+191955501", destination_length=8))
+    assert error.field == "destination_length" and "+191955501 has 9 digits, more than the length 8" in error.message
 
 
 def test_bad_prefix_and_length_are_refused_on_their_fields(acme, admin_a, acme_config):

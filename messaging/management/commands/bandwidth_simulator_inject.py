@@ -28,8 +28,11 @@ class Command(BaseCommand):
                    "picture": options["picture"], "media": options["media"],
                    "applicationId": options["application_id"], "accountId": options["account_id"]}
         url = options["simulator"].rstrip("/") + "/simulator/inbound"
+        session = requests.Session()
+        session.trust_env = False  # the simulator is local: no proxy from the environment
         try:
-            response = requests.post(url, json=payload, timeout=10)
+            with session:
+                response = session.post(url, json=payload, timeout=10)
         except requests.RequestException as exc:
             raise CommandError(f"the simulator at {options['simulator']} cannot be reached: {exc}") from None
         try:

@@ -1,0 +1,157 @@
+"""Webhook ingest: Bandwidth callbacks per second into one tenant, against two baselines on the same server.
+
+    .venv/bin/python bench/webhook_ingest.py [--duration 20] [--connections 16] [--workers 4]
+
+Builds a fresh database (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/portal_bench),
+migrates it, seeds one tenant with an SMS configuration (callback credentials set), starts gunicorn in
+production mode (DEBUG off) with the baseline endpoints switched on (PORTAL_BENCH_BASELINES=1), and
+loads three endpoints with wrk for the same time each, with the same Bandwidth-shaped bodies
+(message-received and message-delivered, every event unique) and the same Basic credentials:
+
+    bare      /bench/bare/<token>/      answers 200, no SQL in the view
+    raw       /bench/raw/<token>/       one INSERT of the raw body (autocommit, durable)
+    webhook   /webhooks/bandwidth/<token>/  the real thing
+
+Then checks that every event the webhook acknowledged is in the tenant's inbox exactly once. Celery is
+not running: the webhook's publishes wait in Redis (BENCH_REDIS_URL, default db 10), flushed at the end.
+
+Exit status: 0 measured (targets are reported, not enforced); 1 could not measure; 2 an acknowledged
+event is missing or stored twice.
+"""
+
+import argparse
+import os
+import secrets
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common  # noqa: E402
+
+TARGET_RAW_RATIO = 0.7
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--duration", type=int, default=20, help="seconds of load per endpoint and round")
+    parser.add_argument("--rounds", type=int, default=1, help="bare/raw/webhook rounds, interleaved")
+    parser.add_argument("--connections", type=int, default=16, help="concurrent connections (one wrk thread each)")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    parser.add_argument("--worker-class", default="sync", help="gunicorn worker class (sync, gthread)")
+    parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker (gthread)")
+    parser.add_argument("--only", choices=["bare", "raw", "webhook"], action="append",
+                        help="load only these endpoints (repeatable; the ratios need all three)")
+    parser.add_argument("--profile", type=Path, help="folder for py-spy profiles (collapsed stacks) per endpoint")
+    parser.add_argument("--keep-database", action="store_true", help="leave the database for a look afterwards")
+    args = parser.parse_args()
+    if not 1 <= args.duration <= 300 or not 1 <= args.rounds <= 10 or not 1 <= args.connections <= 256:
+        parser.error("--duration 1..300, --rounds 1..10, --connections 1..256")
+    return args
+
+
+def median_round(rounds: list[dict]) -> dict:
+    """The round with the median callbacks/s, with acked/requests summed over all rounds."""
+    chosen = sorted(rounds, key=lambda figures: figures["rps"])[len(rounds) // 2]
+    return chosen | {"all_rps": [round(figures["rps"], 1) for figures in rounds]}
+
+
+def main() -> int:
+    args = parse_args()
+    database_url = os.environ.get("BENCH_DATABASE_URL", common.DEFAULT_DATABASE_URL)
+    redis_url = os.environ.get("BENCH_REDIS_URL", common.DEFAULT_REDIS_URL)
+    port = common.free_port()
+    env = common.production_env(database_url, redis_url, port)
+    endpoints = args.only or ["bare", "raw", "webhook"]
+    common.say(f"machine: {common.machine()}")
+    common.say(f"server:  gunicorn --workers {args.workers} --worker-class {args.worker_class} "
+               f"--threads {args.threads}; load: wrk, {args.connections} connections, {args.duration} s x "
+               f"{args.rounds} round(s) per endpoint")
+    try:
+        common.check_redis(redis_url)
+        common.recreate_database(database_url)
+        common.prepare(env)
+        schema, webhook_path = common.seed_tenant(1)
+        common.close_django_connections()
+        token = webhook_path.rstrip("/").rsplit("/", 1)[1]
+        paths = {"bare": f"/bench/bare/{token}/", "raw": f"/bench/raw/{token}/", "webhook": webhook_path}
+        results: dict[str, list[dict]] = {name: [] for name in endpoints}
+        run_ids: list[str] = []
+        with tempfile.TemporaryDirectory(prefix="bench-") as logs, common.gunicorn(
+            env, port, workers=args.workers, worker_class=args.worker_class, threads=args.threads, log_dir=Path(logs)
+        ) as server:
+            common.warm_up(port, [paths[name] for name in endpoints])
+            for round_number in range(args.rounds):
+                for name in endpoints:
+                    run_id = f"b{secrets.token_hex(3)}"
+                    profile = args.profile / f"{name}-{round_number + 1}.txt" if args.profile else None
+                    with common.profiled(server, profile, args.duration):
+                        figures = common.wrk(port, [paths[name]], run_id=run_id, duration=args.duration,
+                                             connections=args.connections, auth=True)
+                    figures["run_id"] = run_id
+                    results[name].append(figures)
+                    common.say(common.summary_line(f"round {round_number + 1} {name}", figures))
+        problems = verify(results, schema)
+        report(results, args)
+        return 2 if problems else 0
+    except common.CannotMeasure as exc:
+        common.say(f"COULD NOT MEASURE: {exc}")
+        return 1
+    finally:
+        common.close_django_connections()
+        try:
+            common.flush_redis(redis_url)
+            if not args.keep_database:
+                common.drop_database(database_url)
+        except Exception as exc:  # cleanup must not hide the figures; say what is left behind
+            common.say(f"cleanup failed: {exc}")
+
+
+def verify(results: dict, schema: str) -> list[str]:
+    """The webhook: every acknowledged event stored once. The raw baseline: as many rows as 2xx answers."""
+    from django.db import connection
+
+    problems = []
+    for figures in results.get("webhook", []):
+        check = common.check_inbox(figures, figures["run_id"], [schema])
+        common.say(f"inbox check {figures['run_id']}: {check['acknowledged']} acknowledged, {check['stored']} stored "
+                   f"({check['stored_unacknowledged']} of them unanswered when the load stopped), "
+                   f"{check['missing']} missing, {check['duplicated']} stored twice")
+        if check["missing"] or check["duplicated"] or check["wrong_tenant"]:
+            problems.append(f"inbox check failed: {check}")
+    if results.get("raw"):
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT count(*) FROM {common.RAW_TABLE}")
+            rows = cursor.fetchone()[0]
+            cursor.execute(f"DROP TABLE {common.RAW_TABLE}")
+        acked = sum(figures["acked"] for figures in results["raw"])
+        if rows < acked:
+            problems.append(f"raw baseline: {acked} acknowledged but only {rows} rows")
+    for problem in problems:
+        common.say("FAILED: " + problem)
+    return problems
+
+
+def report(results: dict, args) -> None:
+    chosen = {name: median_round(rounds) for name, rounds in results.items() if rounds}
+    common.say("")
+    common.say(f"{'endpoint':<10} {'callbacks/s':>12} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}   rounds (callbacks/s)")
+    for name, figures in chosen.items():
+        errors = figures["errors"]
+        bad = errors["connect"] + errors["read"] + errors["write"] + errors["timeout"] + figures["non_2xx"]
+        common.say(f"{name:<10} {figures['rps']:12.1f} {figures['p50_ms']:8.2f} {figures['p99_ms']:8.2f} {bad:7d}"
+                   f"   {figures['all_rps']}")
+    if {"bare", "raw", "webhook"} <= chosen.keys():
+        webhook = statistics.median(r["rps"] for r in results["webhook"])
+        bare = statistics.median(r["rps"] for r in results["bare"])
+        raw = statistics.median(r["rps"] for r in results["raw"])
+        verdict = "meets" if webhook / raw >= TARGET_RAW_RATIO else "BELOW"
+        common.say(f"ratio webhook / bare endpoint:          {webhook / bare:.2f}")
+        common.say(f"ratio webhook / durable-insert endpoint: {webhook / raw:.2f}  "
+                   f"({verdict} the target of {TARGET_RAW_RATIO})")
+    common.say("(processing is asynchronous: Celery tasks were queued in Redis, not run, and are not in these figures)")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,175 @@
+"""API: /t/<slug>/api/v1/messages/ — send (202, queued), list with the screen's filters, show, media.
+
+Refusals come from the same service as the Compose screen: 400 for what was asked (with the field),
+409 for what the rules forbid (no rule, opted out, unregistered 10DLC, configuration disabled).
+"""
+
+from django.core.files.uploadedfile import UploadedFile
+from django.http import FileResponse, Http404
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from messaging import selectors_messages as selectors
+from messaging.models import Extension, Message
+from messaging.services import outbound
+
+MAX_PAGE_SIZE = 200
+FILTERS = ("direction", "status", "extension", "number")
+INLINE_TYPES = ("image/jpeg", "image/png", "image/gif")
+
+
+class MessageSerializer(serializers.ModelSerializer):
+    to = serializers.ListField(source="to_numbers", child=serializers.CharField(), read_only=True)
+    media = serializers.SerializerMethodField()
+    extension = serializers.SerializerMethodField()
+    routed_to = serializers.SerializerMethodField()
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    error_description = serializers.SerializerMethodField(help_text="Why it failed, in plain words.")
+
+    class Meta:
+        model = Message
+        fields = [
+            "id", "uid", "direction", "to", "text", "media", "status", "status_label", "segments",
+            "provider_message_id", "error_code", "error_description", "warnings", "extension", "routed_to",
+            "unrouted", "attempts", "created_at", "updated_at", "sent_at", "delivered_at", "failed_at",
+        ]
+
+    def get_fields(self):
+        fields = super().get_fields()
+        # "from" is a Python keyword, so it cannot be a declared attribute; it goes right after direction.
+        ordered = {}
+        for name, field in fields.items():
+            ordered[name] = field
+            if name == "direction":
+                ordered["from"] = serializers.CharField(source="from_number", read_only=True)
+        return ordered
+
+    @extend_schema_field({"type": "array", "items": {"type": "string", "format": "uri"}})
+    def get_media(self, message: Message) -> list[str]:
+        request = self.context.get("request")
+        urls = []
+        for media in message.media.all():
+            if media.file:
+                path = reverse("message-media", args=[message.pk, media.position])
+                urls.append(request.build_absolute_uri(path) if request else path)
+            else:
+                urls.append(media.source_url)
+        return urls
+
+    def get_extension(self, message: Message) -> str | None:
+        return message.extension.number if message.extension_id else None
+
+    def get_routed_to(self, message: Message) -> list[str]:
+        return [extension.number for extension in message.routed_to.all()]
+
+    def get_error_description(self, message: Message) -> str:
+        return selectors.failure_reason(message)
+
+
+class RecipientsField(serializers.ListField):
+    """A list of numbers; a single string with commas is read as a list too."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str):
+            data = [part for part in data.replace(";", ",").split(",") if part.strip()]
+        return super().to_internal_value(data)
+
+
+@extend_schema_field({"oneOf": [{"type": "string", "format": "binary"}, {"type": "string", "format": "uri"}]})
+class MediaItemField(serializers.Field):
+    """An uploaded file (multipart) or an https URL Bandwidth can fetch."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, UploadedFile | str):
+            return data
+        raise serializers.ValidationError("Expected an uploaded file or an https URL.")
+
+
+class MessageCreateSerializer(serializers.Serializer):
+    from_extension = serializers.CharField(max_length=16, help_text="The sending extension's number, e.g. 101.")
+    to = RecipientsField(child=serializers.CharField(max_length=32), allow_empty=False,
+                         help_text="Recipient numbers; several make a group message.")
+    text = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False, default="")
+    media = serializers.ListField(child=MediaItemField(), required=False, default=list,
+                                  help_text="Files (multipart) or https URLs, sent as MMS.")
+
+    def validate_from_extension(self, value: str) -> Extension:
+        extension = Extension.objects.filter(number=value.strip()).first()
+        if extension is None:
+            raise serializers.ValidationError(f"There is no extension {value.strip()} in this tenant.")
+        return extension
+
+
+class MessageViewSet(viewsets.GenericViewSet):
+    """Messages, newest first. Pages are keyset cursors: follow `next` / `previous`."""
+
+    serializer_class = MessageSerializer
+    queryset = Message.objects.all()
+
+    @extend_schema(request=MessageCreateSerializer, responses={202: MessageSerializer})
+    def create(self, request):
+        incoming = MessageCreateSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        message = outbound.queue_message(extension=data["from_extension"], to=data["to"], text=data["text"],
+                                         media=data["media"])
+        return Response(self._data(message.pk), status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(parameters=[
+        *[OpenApiParameter(name, OpenApiTypes.STR) for name in FILTERS],
+        OpenApiParameter("after", OpenApiTypes.STR, description="Cursor: the page after (older)."),
+        OpenApiParameter("before", OpenApiTypes.STR, description="Cursor: the page before (newer)."),
+        OpenApiParameter("limit", OpenApiTypes.INT, description=f"Page size, at most {MAX_PAGE_SIZE}."),
+    ])
+    def list(self, request):
+        params = request.query_params
+        filters = {name: params.get(name) for name in FILTERS if params.get(name)}
+        page = selectors.page_of(selectors.list_messages(**filters), after=params.get("after"),
+                                 before=params.get("before"), size=_page_size(params.get("limit")))
+        return Response({
+            "next": self._page_url(request, "after", page.next_cursor),
+            "previous": self._page_url(request, "before", page.previous_cursor),
+            "results": MessageSerializer(page.items, many=True, context={"request": request}).data,
+        })
+
+    def retrieve(self, request, pk=None):
+        return Response(self._data(pk))
+
+    @extend_schema(responses={(200, "*/*"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"], url_path=r"media/(?P<position>[0-9]{1,4})", url_name="media")
+    def media(self, request, pk=None, position=None):
+        """A stored attachment's file (outbound uploads, inbound downloads)."""
+        item = self.get_object().media.filter(position=int(position)).first()
+        if item is None or not item.file:
+            raise Http404("No stored file for this attachment.")
+        content_type = item.content_type or "application/octet-stream"
+        return FileResponse(item.file.open("rb"), content_type=content_type,
+                            as_attachment=content_type not in INLINE_TYPES)
+
+    def _data(self, pk) -> dict:
+        try:
+            message = selectors.get_message(int(pk))
+        except (Message.DoesNotExist, ValueError, TypeError):
+            raise Http404("No such message.") from None
+        return MessageSerializer(message, context={"request": self.request}).data
+
+    @staticmethod
+    def _page_url(request, key: str, cursor: str | None) -> str | None:
+        if not cursor:
+            return None
+        query = request.query_params.copy()
+        for name in ("after", "before"):
+            query.pop(name, None)
+        query[key] = cursor
+        return request.build_absolute_uri(request.path + "?" + query.urlencode())
+
+
+def _page_size(raw: str | None) -> int:
+    try:
+        return max(1, min(int(raw), MAX_PAGE_SIZE))
+    except (TypeError, ValueError):
+        return 50

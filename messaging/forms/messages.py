@@ -1,0 +1,83 @@
+"""The Messages screen's forms: the log filters and the compose form (field formats only; the rules are
+in services/outbound.py)."""
+
+import re
+
+from django import forms
+from django.conf import settings
+
+from messaging.models import Extension, Message
+from messaging.services.outbound import MAX_TEXT_LENGTH
+
+NUMBER_SEPARATORS = re.compile(r"[,;\n\r]+")
+
+
+class MessageFilterForm(forms.Form):
+    direction = forms.ChoiceField(required=False, choices=[("", "Any direction"), *Message.Direction.choices])
+    status = forms.ChoiceField(required=False, choices=[("", "Any status"), *Message.Status.choices])
+    extension = forms.CharField(required=False, max_length=16,
+                                widget=forms.TextInput(attrs={"placeholder": "Extension, e.g. 101"}))
+    number = forms.CharField(required=False, max_length=32,
+                             widget=forms.TextInput(attrs={"placeholder": "Number, e.g. +19195550199"}))
+
+    def filters(self) -> dict[str, str]:
+        """The valid, non-empty filters; an invalid one is dropped (the form shows its error)."""
+        if not self.is_bound:
+            return {}
+        self.is_valid()
+        return {key: value for key, value in self.cleaned_data.items() if value}
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    widget = MultipleFileInput
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else ([data] if data else [])
+        return [super(MultipleFileField, self).clean(item, initial) for item in files]
+
+
+class ExtensionChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Extension) -> str:
+        return str(obj)
+
+
+class ComposeForm(forms.Form):
+    from_extension = ExtensionChoiceField(
+        label="From extension", queryset=Extension.objects.none(), empty_label="Choose an extension",
+        help_text="The outbound rules decide the sending number from the extension and the recipients.",
+    )
+    to = forms.CharField(
+        label="To", widget=forms.Textarea(attrs={"rows": 2, "spellcheck": "false"}),
+        help_text="One or more numbers, separated by commas or new lines (several make a group message).",
+    )
+    text = forms.CharField(
+        required=False, max_length=MAX_TEXT_LENGTH, strip=False,
+        widget=forms.Textarea(attrs={"rows": 5, "maxlength": MAX_TEXT_LENGTH, "data-segment-counter": "1"}),
+    )
+    media = MultipleFileField(
+        label="Attachments", required=False,
+        widget=MultipleFileInput(attrs={"accept": ",".join(settings.MMS_ALLOWED_TYPES)}),
+        help_text=f"Optional: up to {settings.MMS_MAX_ITEMS} files, {settings.MMS_MAX_BYTES // 1000:,} kB in "
+        "total, sent as MMS.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["from_extension"].queryset = Extension.objects.exclude(
+            send_sms=Extension.SendSms.NOT_ALLOWED).order_by("number")
+
+    def clean_to(self) -> list[str]:
+        return [part.strip() for part in NUMBER_SEPARATORS.split(self.cleaned_data["to"]) if part.strip()]
+
+    def clean_text(self) -> str:
+        # Browsers submit line breaks as CRLF; the counter (and the phone) sees one character.
+        return self.cleaned_data["text"].replace("\r\n", "\n")
+
+    def service_arguments(self) -> dict:
+        data = self.cleaned_data
+        return {"extension": data["from_extension"], "to": data["to"], "text": data.get("text") or "",
+                "media": data.get("media") or []}
