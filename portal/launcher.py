@@ -155,14 +155,54 @@ class Child:
     process: subprocess.Popen | None = field(default=None, repr=False)
 
 
-def extra_children(port: int) -> list[Child]:
-    """HOOK: further processes of `make run`, started before the web server and the worker.
+DEMO_CREDENTIALS_FILE = DATA_DIR / "demo-credentials.txt"
 
-    The Bandwidth simulator goes here, e.g.
-        Child("bandwidth-simulator", [sys.executable, "manage.py", "run_bandwidth_simulator", ...])
-    and may set os.environ (BANDWIDTH_MESSAGING_API_URL, ...) for the web server and the worker.
+
+def demo_mode() -> bool:
+    """No real Bandwidth configured: run the local simulator and seed a demo tenant wired to it.
+
+    Setting BANDWIDTH_MESSAGING_API_URL (a real or your own Bandwidth) or PORTAL_DEMO=0 turns it off.
     """
-    return []
+    return not os.environ.get("BANDWIDTH_MESSAGING_API_URL") and os.environ.get("PORTAL_DEMO", "1") != "0"
+
+
+def extra_children(port: int, *, demo: bool) -> list[Child]:
+    """Further processes of `make run`, started before the web server and the worker.
+
+    In demo mode: the Bandwidth simulator, and the base URLs that point the web server and the worker
+    at it (only the base URLs differ from a real deployment).
+    """
+    if not demo:
+        return []
+    sim_port = _free_port_from(int(os.environ.get("SIMULATOR_PORT", "9050")))
+    sim = f"http://127.0.0.1:{sim_port}"
+    os.environ["BANDWIDTH_MESSAGING_API_URL"] = f"{sim}/api/v2"
+    os.environ["BANDWIDTH_OAUTH_TOKEN_URL"] = f"{sim}/api/v1/oauth2/token"
+    os.environ["PORTAL_SIMULATOR_URL"] = sim
+    return [Child("Bandwidth simulator", [sys.executable, "-m", "messaging.simulator", "--port", str(sim_port),
+                                          "--callback-delay-ms", "800", "--seed", "1"])]
+
+
+def _seed_demo() -> str:
+    sim = os.environ["PORTAL_SIMULATOR_URL"]
+    deadline = time.monotonic() + 30
+    while not _healthy(f"{sim}/simulator/health"):
+        if time.monotonic() > deadline:
+            raise SystemExit(f"[portal] The Bandwidth simulator at {sim} did not answer within 30 s.")
+        time.sleep(0.3)
+    say("Seeding the demo tenant wired to the simulator (manage.py seed_demo)...")
+    _manage("seed_demo", "--simulator", sim, "--credentials-file", str(DEMO_CREDENTIALS_FILE))
+    creds = _read_env_file(DEMO_CREDENTIALS_FILE) if DEMO_CREDENTIALS_FILE.exists() else {}
+    return (f"Demo: no Bandwidth account configured, so a local Bandwidth simulator runs at {sim}/simulator/ "
+            f"(inject inbound SMS/MMS there). The demo tenant's admin is '{creds.get('username', 'demo-admin')}' "
+            f"with password {creds.get('password', '(see ' + _rel(DEMO_CREDENTIALS_FILE) + ')')}.")
+
+
+def _free_port_from(wanted: int) -> int:
+    for candidate in range(wanted, wanted + 50):
+        if _port_free(candidate):
+            return candidate
+    raise SystemExit(f"[portal] No free port in {wanted}..{wanted + 49} for the simulator.")
 
 
 def _pick_port() -> int:
@@ -266,7 +306,8 @@ def run() -> int:
         port = _pick_port()
         base = f"http://127.0.0.1:{port}"
         os.environ.setdefault("PORTAL_BASE_URL", base)
-        children = extra_children(port) + [
+        demo = demo_mode()
+        children = extra_children(port, demo=demo) + [
             Child("web server",
                   [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"]),
             Child("celery worker", [sys.executable, "-m", "celery", "-A", "portal", "worker", "--beat",
@@ -276,6 +317,7 @@ def run() -> int:
             say(f"Starting the {child.name}...")
             child.process = subprocess.Popen(child.argv)
 
+        demo_hint = _seed_demo() if demo else ""
         say(f"Waiting for {base}/healthz to answer...")
         deadline = time.monotonic() + HEALTH_TIMEOUT
         while not _healthy(f"{base}/healthz"):
@@ -288,6 +330,8 @@ def run() -> int:
         print(flush=True)
         say(f"The portal is running at {base}/")
         say(_sign_in_hint(bootstrap.stdout))
+        if demo_hint:
+            say(demo_hint)
         say(f"API docs: {base}/api/docs/   Worker and beat log to this terminal.")
         say("Press Ctrl-C to stop.")
         print(flush=True)
