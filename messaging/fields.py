@@ -26,7 +26,8 @@ def _fernet_for(keys: tuple[str, ...]) -> MultiFernet:
     except (ValueError, TypeError) as exc:
         raise ImproperlyConfigured(
             "FIELD_ENCRYPTION_KEY must be one or more comma-separated Fernet keys "
-            "(generate one with: python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')"
+            "(generate one with: python -c "
+            "'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')"
         ) from exc
 
 

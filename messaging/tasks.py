@@ -7,14 +7,23 @@ twice: the services guard with conditional UPDATEs on the Message row.
 import logging
 import time
 
+from django.db import connection, transaction
 from django_tenants.utils import get_public_schema_name, tenant_context
 
 from messaging.exceptions import ReconcileLater, SendThrottled, TransientSendError
-from messaging.services import outbound
+from messaging.services import sending_delivery, sending_reconcile, sending_sweep
 from portal.celery import app
 from tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
+
+
+def publish_on_commit(task, *args, countdown: float | None = None) -> None:
+    """Queue `task(*args)` once the current transaction commits (at once in autocommit), in the tenant
+    that is current NOW: the schema is fixed here, so a commit that happens after the tenant context
+    has exited still runs the task in the right tenant."""
+    headers = {"_schema_name": connection.schema_name}
+    transaction.on_commit(lambda: task.apply_async(args, countdown=countdown, headers=headers))
 
 
 @app.task(bind=True, name="messaging.deliver_message", acks_late=True, max_retries=None)
@@ -22,7 +31,7 @@ def deliver_message(self, message_id: int, slot_at: float | None = None) -> None
     """Send one queued message. The service counts attempts on the row and fails the message after
     SMS_SEND_MAX_RETRIES retries, so the task itself has no retry limit."""
     try:
-        outbound.deliver_message(message_id=message_id, slot_at=slot_at)
+        sending_delivery.deliver_message(message_id=message_id, slot_at=slot_at)
     except SendThrottled as exc:
         # Waiting for the sender number's slot is not a retry: queue a fresh run for the slot.
         if self.request.is_eager:
@@ -36,7 +45,7 @@ def deliver_message(self, message_id: int, slot_at: float | None = None) -> None
 def reconcile_message(self, message_id: int) -> None:
     """Settle a message whose send outcome is unknown; the service gives up after a day."""
     try:
-        outbound.reconcile_message(message_id=message_id)
+        sending_reconcile.reconcile_message(message_id=message_id)
     except ReconcileLater as exc:
         raise self.retry(exc=exc, countdown=exc.retry_after) from None
 
@@ -47,7 +56,7 @@ def sweep_outbound() -> dict[str, int]:
     totals = {"tenants": 0, "queued": 0, "stuck": 0, "unknown": 0}
     for tenant in Tenant.objects.exclude(schema_name=get_public_schema_name()):
         with tenant_context(tenant):
-            counts = outbound.sweep_messages()
+            counts = sending_sweep.sweep_messages()
         totals["tenants"] += 1
         for key, value in counts.items():
             totals[key] += value

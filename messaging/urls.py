@@ -17,7 +17,9 @@ urlpatterns = [
     path("sms/<int:pk>/", sms_configurations.configuration_detail, name="sms-configuration-detail"),
     path("sms/<int:pk>/edit/", sms_configurations.configuration_edit, name="sms-configuration-edit"),
     path("sms/<int:pk>/delete/", sms_configurations.configuration_delete, name="sms-configuration-delete"),
-    path("sms/<int:pk>/regenerate-webhook/", sms_configurations.regenerate_webhook, name="sms-configuration-regenerate"),
+    path(
+        "sms/<int:pk>/regenerate-webhook/", sms_configurations.regenerate_webhook, name="sms-configuration-regenerate"
+    ),
     path("sms/<int:pk>/test-connection/", sms_configurations.test_connection, name="sms-configuration-test"),
     path(
         "sms/generate-callback-credentials/",

@@ -13,7 +13,8 @@ class Tenant(TenantMixin):
     is_active = models.BooleanField("enabled", default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     refuse_unregistered_10dlc = models.BooleanField(
-        "refuse unregistered 10DLC sends", default=False,
+        "refuse unregistered 10DLC sends",
+        default=False,
         help_text="Refuse, instead of only warning about, sends from US long codes not marked registered.",
     )
     # Filled by the tenants.refresh_tenant_counts task, so the Tenants page never scans schemas.
@@ -75,6 +76,9 @@ class TenantEntry(models.Model):
         ordering = ["-at"]
         verbose_name_plural = "tenant entries"
 
+    def __str__(self) -> str:
+        return f"{self.user} entered {self.tenant} at {self.at:%Y-%m-%d %H:%M}"
+
 
 class WebhookEndpoint(models.Model):
     """Public lookup of a webhook token: which tenant, which SMS configuration inside it.
@@ -89,8 +93,13 @@ class WebhookEndpoint(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["tenant", "configuration_id"], name="webhook_endpoint_one_per_configuration")
+            models.UniqueConstraint(
+                fields=["tenant", "configuration_id"], name="webhook_endpoint_one_per_configuration"
+            )
         ]
+
+    def __str__(self) -> str:
+        return f"webhook of configuration {self.configuration_id} in {self.tenant_id}"
 
     @property
     def path(self) -> str:

@@ -7,6 +7,7 @@ from rest_framework.response import Response
 
 from messaging.exceptions import MessagingError
 from messaging.models import InboundRule, OutboundRule, SmsConfiguration, Trunk
+from messaging.services import rule_formats as formats
 from messaging.services import rules as service
 from messaging.services.extensions import normalise_extension_number
 
@@ -47,7 +48,7 @@ class InboundRuleSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "trunk", "did", "caller_mask", "extensions", "order", "enabled"]
 
     def get_did(self, rule: InboundRule) -> str:
-        return service.format_did(rule.did_start, rule.did_end)
+        return formats.format_did(rule.did_start, rule.did_end)
 
 
 class OutboundRuleSerializer(serializers.ModelSerializer):
@@ -83,10 +84,10 @@ class InboundRuleInputSerializer(_RuleInputSerializer):
     extensions = ExtensionNumbersField(help_text="Destination extension numbers; at least one.")
 
     def validate_did(self, value: str) -> str:
-        return service.format_did(*_checked(service.parse_did, value))
+        return formats.format_did(*_checked(formats.parse_did, value))
 
     def validate_caller_mask(self, value: str) -> str:
-        return _checked(service.normalise_caller_mask, value)
+        return _checked(formats.normalise_caller_mask, value)
 
 
 class OutboundRuleInputSerializer(_RuleInputSerializer):
@@ -101,10 +102,10 @@ class OutboundRuleInputSerializer(_RuleInputSerializer):
     sender = serializers.ChoiceField(choices=OutboundRule.Sender.choices, required=False)
 
     def validate_destination_prefix(self, value: str) -> str:
-        return _checked(service.normalise_destination_prefix, value)
+        return _checked(formats.normalise_destination_prefix, value)
 
     def validate_destination_length(self, value: int | None) -> int | None:
-        return _checked(service.check_destination_length, value)
+        return _checked(formats.check_destination_length, value)
 
 
 class _RuleViewSet(viewsets.ModelViewSet):

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 
 from messaging.exceptions import MessagingError
 from messaging.models import Extension, InboundRule, OutboundRule, SmsConfiguration, Trunk
+from messaging.services import rule_formats as formats
 from messaging.services import rules as service
 
 ORDER_HELP = "Lower goes first. Empty: after the last rule. Move up / Move down on the rules page renumber 10, 20, 30…"
@@ -61,10 +62,10 @@ class OutboundRuleForm(_RuleForm):
         self.fields["sms_configuration"].queryset = SmsConfiguration.objects.select_related("trunk").order_by("name")
 
     def clean_destination_prefix(self) -> str:
-        return _format_check(service.normalise_destination_prefix, self.cleaned_data["destination_prefix"])
+        return _format_check(formats.normalise_destination_prefix, self.cleaned_data["destination_prefix"])
 
     def clean_destination_length(self) -> int | None:
-        return _format_check(service.check_destination_length, self.cleaned_data["destination_length"])
+        return _format_check(formats.check_destination_length, self.cleaned_data["destination_length"])
 
 
 class InboundRuleForm(_RuleForm):
@@ -94,10 +95,10 @@ class InboundRuleForm(_RuleForm):
         self.fields["trunk"].queryset = Trunk.objects.order_by("name")
 
     def clean_did(self) -> str:
-        return service.format_did(*_format_check(service.parse_did, self.cleaned_data["did"]))
+        return formats.format_did(*_format_check(formats.parse_did, self.cleaned_data["did"]))
 
     def clean_caller_mask(self) -> str:
-        return _format_check(service.normalise_caller_mask, self.cleaned_data["caller_mask"])
+        return _format_check(formats.normalise_caller_mask, self.cleaned_data["caller_mask"])
 
 
 def outbound_rule_initial(rule: OutboundRule) -> dict:
@@ -113,7 +114,7 @@ def outbound_rule_initial(rule: OutboundRule) -> dict:
 def inbound_rule_initial(rule: InboundRule) -> dict:
     """The edit form's starting values; the DID range written the way the form reads it."""
     return {
-        "name": rule.name, "trunk": rule.trunk_id, "did": service.format_did(rule.did_start, rule.did_end),
+        "name": rule.name, "trunk": rule.trunk_id, "did": formats.format_did(rule.did_start, rule.did_end),
         "caller_mask": rule.caller_mask, "enabled": rule.enabled,
         "extensions": [extension.number for extension in rule.extensions.all()], "order": rule.order,
     }

@@ -8,7 +8,8 @@ class Trunk(models.Model):
 
     name = models.CharField(max_length=64, unique=True)
     host = models.CharField(
-        "SIP host or IP addresses", max_length=255,
+        "SIP host or IP addresses",
+        max_length=255,
         help_text="Bandwidth's SIP host name, or the IP addresses Bandwidth sends from, comma-separated.",
     )
     enabled = models.BooleanField(default=True)
@@ -42,7 +43,9 @@ class PhoneNumber(models.Model):
     )
     campaign_id = models.CharField("10DLC campaign ID", max_length=32, blank=True)
     rate_per_second = models.FloatField(
-        "messages per second", null=True, blank=True,
+        "messages per second",
+        null=True,
+        blank=True,
         help_text="Sending rate for this number; empty: the SMS_RATE_PER_NUMBER setting (carrier throughput).",
     )
 
@@ -54,7 +57,9 @@ class PhoneNumber(models.Model):
 
     @property
     def is_us_long_code(self) -> bool:
-        return self.number.startswith("+1") and len(self.number) == 12 and self.number[2:5] not in US_TOLL_FREE_AREA_CODES
+        return (
+            self.number.startswith("+1") and len(self.number) == 12 and self.number[2:5] not in US_TOLL_FREE_AREA_CODES
+        )
 
     @property
     def needs_10dlc_registration(self) -> bool:

@@ -73,16 +73,20 @@ def _check_event(index: int, event) -> None:
     if not isinstance(event, dict):
         raise CallbackRejected(400, f"Event {index} is not an object.")
     if not isinstance(event.get("type"), str) or not event["type"]:
-        raise CallbackRejected(400, f"Event {index} has no \"type\".")
+        raise CallbackRejected(400, f'Event {index} has no "type".')
     message = event.get("message", {})
     if not isinstance(message, dict):
-        raise CallbackRejected(400, f"Event {index}: \"message\" is not an object.")
-    for key, value in (("type", event["type"]), ("message_id", message.get("id", "")),
-                       ("to", event.get("to", "")), ("time", event.get("time", ""))):
+        raise CallbackRejected(400, f'Event {index}: "message" is not an object.')
+    for key, value in (
+        ("type", event["type"]),
+        ("message_id", message.get("id", "")),
+        ("to", event.get("to", "")),
+        ("time", event.get("time", "")),
+    ):
         if not isinstance(value, str):
-            raise CallbackRejected(400, f"Event {index}: \"{key}\" must be a string.")
+            raise CallbackRejected(400, f'Event {index}: "{key}" must be a string.')
         if len(value) > IDENTITY_LIMITS[key]:
-            raise CallbackRejected(400, f"Event {index}: \"{key}\" is longer than {IDENTITY_LIMITS[key]} characters.")
+            raise CallbackRejected(400, f'Event {index}: "{key}" is longer than {IDENTITY_LIMITS[key]} characters.')
 
 
 def identity(event: dict) -> tuple[str, str, str, str]:
@@ -93,7 +97,8 @@ def identity(event: dict) -> tuple[str, str, str, str]:
 
 INSERT_SQL = (
     f"INSERT INTO {WebhookEvent._meta.db_table} "
-    "(configuration_id, event_type, carrier_message_id, recipient, event_time, payload, received_at, state, attempts, note) "
+    "(configuration_id, event_type, carrier_message_id, recipient, event_time, payload, received_at, state, "
+    "attempts, note) "
     "SELECT %s, e.etype, e.mid, e.rcpt, e.etime, e.payload, now(), 'pending', 0, '' "
     "FROM jsonb_to_recordset(%s::jsonb) AS e(etype text, mid text, rcpt text, etime text, payload jsonb) "
     "ON CONFLICT ON CONSTRAINT webhook_event_identity DO NOTHING RETURNING id"
@@ -107,8 +112,7 @@ def record_callbacks(*, configuration_id: int, events: list[dict]) -> tuple[int,
     unique identity. Returns (stored, duplicates). When this returns, the rows are committed.
     """
     rows = [
-        dict(zip(("etype", "mid", "rcpt", "etime"), identity(event), strict=True), payload=event)
-        for event in events
+        dict(zip(("etype", "mid", "rcpt", "etime"), identity(event), strict=True), payload=event) for event in events
     ]
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(INSERT_SQL, [configuration_id, json.dumps(rows)])

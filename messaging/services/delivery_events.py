@@ -53,7 +53,11 @@ def apply_delivery_event(*, event: dict) -> str:
             changed.append("delivered_at")
         elif target == Message.Status.FAILED:
             explanation = describe_error(_int(event.get("errorCode")), event.get("description", ""))
-            message.failed_at, message.error_code, message.error_description = now, explanation.code, explanation.meaning
+            message.failed_at, message.error_code, message.error_description = (
+                now,
+                explanation.code,
+                explanation.meaning,
+            )
             changed += ["failed_at", "error_code", "error_description"]
         elif message.sent_at is None:
             message.sent_at = now

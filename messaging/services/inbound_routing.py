@@ -35,7 +35,9 @@ def caller_matches(mask: str, caller: str) -> bool:
     if not mask:
         return True
     if "*" in mask:
-        return len(mask) == len(caller) and all(m == "*" and c.isdigit() or m == c for m, c in zip(mask, caller))
+        return len(mask) == len(caller) and all(
+            m == "*" and c.isdigit() or m == c for m, c in zip(mask, caller, strict=True)
+        )
     if "-" in mask.lstrip("+"):
         start, _, end = mask.partition("-")
         return _in_range(caller, start.strip(), end.strip())

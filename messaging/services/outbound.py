@@ -1,6 +1,6 @@
 """Outbound SMS/MMS: `queue_message` checks, routes and stores a message, then starts delivery on commit.
 
-The rest of the flow lives beside it and is reached through this module:
+The rest of the flow lives beside it (the tasks call those modules directly):
 - sending_delivery.deliver_message: claim the row, keep the number's rate, post to Bandwidth;
 - sending_reconcile.reconcile_message: settle a send whose answer was lost, without sending twice;
 - sending_sweep.sweep_messages: re-queue rows whose task was lost;
@@ -20,12 +20,7 @@ from messaging.bandwidth import count_segments
 from messaging.exceptions import MessageInvalid, SendRefused
 from messaging.models import Extension, Message, OptOut, PhoneNumber
 from messaging.services import routing
-from messaging.services.sending_delivery import deliver_message
 from messaging.services.sending_media import check_media, store_media
-from messaging.services.sending_reconcile import reconcile_message
-from messaging.services.sending_sweep import sweep_messages
-
-__all__ = ["deliver_message", "queue_message", "reconcile_message", "sweep_messages"]
 
 MAX_TEXT_LENGTH = 2048
 
@@ -63,7 +58,7 @@ def queue_message(
         )
         store_media(message, items)
         # Published while the tenant is current, so the task runs in this tenant's schema.
-        transaction.on_commit(lambda: tasks.deliver_message.delay(message.pk))
+        tasks.publish_on_commit(tasks.deliver_message, message.pk)
     return message
 
 

@@ -15,7 +15,6 @@ from datetime import timedelta
 
 import redis
 from django.conf import settings
-from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -134,8 +133,7 @@ def _outcome_unknown(message: Message, exc: BandwidthOutcomeUnknown) -> None:
         "Bandwidth took the message. Checking with Bandwidth before sending again.",
     )
     if moved:
-        transaction.on_commit(
-            lambda: tasks.reconcile_message.apply_async((message.pk,), countdown=RECONCILE_FIRST_AFTER))
+        tasks.publish_on_commit(tasks.reconcile_message, message.pk, countdown=RECONCILE_FIRST_AFTER)
 
 
 def _retry_or_fail(message: Message, exc: BandwidthError) -> None:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 
-from django.db import transaction
 from django.utils import timezone
 
 from messaging import tasks
@@ -106,7 +105,7 @@ def _send_again(message: Message, now: datetime) -> None:
         error_description="Bandwidth has no record of the earlier attempt, so it is sent again.",
     )
     if moved:
-        transaction.on_commit(lambda: tasks.deliver_message.delay(message.pk))
+        tasks.publish_on_commit(tasks.deliver_message, message.pk)
 
 
 def _later(message: Message, now: datetime, attempt_at: datetime, reason: str) -> None:

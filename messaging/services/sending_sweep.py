@@ -37,7 +37,7 @@ def sweep_messages(*, now: datetime | None = None) -> dict[str, int]:
 
     queued = _take(outbound.filter(due, status=Status.QUEUED), Status.QUEUED, next_attempt_at=now)
     for pk in queued:
-        transaction.on_commit(lambda pk=pk: tasks.deliver_message.delay(pk))
+        tasks.publish_on_commit(tasks.deliver_message, pk)
 
     stuck_before = now - timedelta(seconds=settings.SMS_STUCK_AFTER_SECONDS)
     stuck = _take(
@@ -48,18 +48,18 @@ def sweep_messages(*, now: datetime | None = None) -> dict[str, int]:
     )
     unknown = _take(outbound.filter(due, status=Status.UNKNOWN), Status.UNKNOWN, next_attempt_at=now)
     for pk in [*stuck, *unknown]:
-        transaction.on_commit(lambda pk=pk: tasks.reconcile_message.delay(pk))
+        tasks.publish_on_commit(tasks.reconcile_message, pk)
     return {"queued": len(queued), "stuck": len(stuck), "unknown": len(unknown)}
 
 
-def _take(rows, status: str, **changes) -> list[int]:
-    """Mark up to BATCH rows (still in `status`) so the next sweep leaves them alone; return their ids."""
+def _take(rows, current: str, **changes) -> list[int]:
+    """Mark up to BATCH rows (still in `current`) so the next sweep leaves them alone; return their ids."""
     ids = list(rows.order_by("next_attempt_at", "id").values_list("pk", flat=True)[:BATCH])
     if not ids:
         return []
     with transaction.atomic():
         taken = list(
-            Message.objects.select_for_update(skip_locked=True).filter(pk__in=ids, status=status)
+            Message.objects.select_for_update(skip_locked=True).filter(pk__in=ids, status=current)
             .values_list("pk", flat=True)
         )
         Message.objects.filter(pk__in=taken).update(**changes)

@@ -103,10 +103,10 @@ def _validate(data: dict, *, existing: SmsConfiguration | None) -> dict:
     cleaned["username"] = (data.get("username") or "").strip()
     if not cleaned["username"]:
         problems["username"] = "Enter the Client ID (or, for a legacy API user, its username)."
-    password = data.get("password") or ""
-    if not password and not (existing and existing.password):
-        problems["password"] = "Enter the Client Secret (or, for a legacy API user, its password)."
-    cleaned["password"] = password or (existing.password if existing else "")
+    submitted_secret = data.get("password") or ""
+    if not submitted_secret and not (existing and existing.password):
+        problems["password"] = "Enter the Client Secret (or, for a legacy API user, its password)."  # noqa: S105
+    cleaned["password"] = submitted_secret or (existing.password if existing else "")
 
     _validate_callback_credentials(data, existing, cleaned, problems)
     cleaned["enabled"] = bool(data.get("enabled", True))

@@ -31,7 +31,11 @@ def bandwidth(settings):
 
 
 def issue_token(bandwidth, status=200):
-    body = {"access_token": "tok-1", "token_type": "Bearer", "expires_in": 3600} if status == 200 else {"error": "invalid_client"}
+    body = (
+        {"access_token": "tok-1", "token_type": "Bearer", "expires_in": 3600}
+        if status == 200
+        else {"error": "invalid_client"}
+    )
     bandwidth.add(responses.POST, bandwidth.token_url, json=body, status=status)
 
 

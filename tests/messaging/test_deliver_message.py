@@ -5,6 +5,7 @@ import json
 import threading
 import time
 from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
 import pytest
@@ -19,11 +20,14 @@ from responses import matchers
 from messaging import tasks
 from messaging.exceptions import TransientSendError
 from messaging.models import Message, MessageMedia, OptOut, SmsConfiguration
-from messaging.services import rate_limit
-from messaging.services.outbound import deliver_message
+from messaging.services import rate_limit, sending_delivery
+from messaging.services.outbound import queue_message
+from messaging.services.sending_delivery import deliver_message
+from portal.celery import app
 from tests.messaging.outbound_data import ACCOUNT, DID, RECIPIENT, SEND_URL, accepted, api_url, make_message, posted
+from tests.worker import running_worker
 
-pytestmark = pytest.mark.django_db
+# No module-wide django_db mark: `acme` brings the test transaction, `committed_acme` commits instead.
 pytest_plugins = ["tests.messaging.outbound_fixtures"]
 
 APPLICATION_ID = "93de2206-9669-4e07-948d-329f4b722ee2"
@@ -137,7 +141,8 @@ def test_429_goes_back_to_queued_honouring_retry_after(acme, bandwidth):
     {"status": 429, "json": {"type": "too-many"}},
     {"body": requests.exceptions.ConnectTimeout("connect timed out")},
 ])
-def test_transient_failures_are_retried_by_the_task_then_succeed(acme, bandwidth, eager, failure):
+def test_transient_failures_are_retried_by_the_task_then_succeed(acme, bandwidth, eager, failure, monkeypatch):
+    monkeypatch.setattr(sending_delivery, "BACKOFF_BASE", 0.01)
     bandwidth.post(SEND_URL, **failure)
     bandwidth.post(SEND_URL, status=202, json=accepted())
     message = make_message(acme)
@@ -157,8 +162,10 @@ def test_backoff_grows_exponentially_with_jitter():
     assert 7 <= retry_delay(3, 7.0) <= 8
 
 
-def test_5xx_fails_after_the_retry_limit_with_the_reason(acme, bandwidth, eager, settings):
+def test_5xx_fails_after_the_retry_limit_with_the_reason(acme, bandwidth, eager, settings, monkeypatch):
     settings.SMS_SEND_MAX_RETRIES = 2
+    # Eager retries run at once; keep the backoff short so no retry looks "early".
+    monkeypatch.setattr(sending_delivery, "BACKOFF_BASE", 0.01)
     bandwidth.post(SEND_URL, status=503, json={"type": "unavailable", "description": "Try later"})
     message = make_message(acme)
     tasks.deliver_message.apply(args=[message.pk])
@@ -287,9 +294,74 @@ def test_two_copies_at_the_same_moment_post_once(committed_acme, bandwidth):
     for thread in threads:
         thread.join()
     assert errors == []
-    with tenant_context(committed_acme.tenant):
-        print(Message.objects.filter(pk=message.pk).values())
-    print(list(bandwidth.calls))
     assert len(send_calls(bandwidth)) == 1
     with tenant_context(committed_acme.tenant):
         assert Message.objects.get(pk=message.pk).status == "sent"
+
+
+class FakeBandwidth(BaseHTTPRequestHandler):
+    """Just enough of Bandwidth for a worker process: a token, and 202 for every send (recorded)."""
+
+    sends: list = []
+
+    def do_POST(self):  # noqa: N802 - http.server's naming
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if self.path == "/token":
+            self._answer(200, {"access_token": "worker-token", "token_type": "Bearer", "expires_in": 3600})
+        elif self.path == f"/api/v2/users/{ACCOUNT}/messages":
+            FakeBandwidth.sends.append((self.headers.get("Authorization"), json.loads(body)))
+            time.sleep(0.3)  # long enough for a second copy to arrive while the first is posting
+            self._answer(202, accepted(f"bw-{len(FakeBandwidth.sends)}"))
+        else:
+            self._answer(404, {"type": "not-found"})
+
+    def _answer(self, status, data):
+        raw = json.dumps(data).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(raw)))
+        self.end_headers()
+        self.wfile.write(raw)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def fake_bandwidth(monkeypatch):
+    FakeBandwidth.sends = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeBandwidth)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    monkeypatch.setenv("BANDWIDTH_MESSAGING_API_URL", f"{base}/api/v2")
+    monkeypatch.setenv("BANDWIDTH_OAUTH_TOKEN_URL", f"{base}/token")
+    yield FakeBandwidth
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.worker
+def test_a_real_worker_sends_a_queued_message_once_even_with_duplicate_tasks(committed_acme, fake_bandwidth):
+    with running_worker(concurrency=2) as queue:
+        app.conf.update(task_routes={"messaging.*": {"queue": queue}})
+        try:
+            with tenant_context(committed_acme.tenant):
+                message = queue_message(extension=committed_acme.ext.sales, to=[RECIPIENT], text="From a worker")
+                for _ in range(2):  # a redelivery and a sweeper copy, at the same moment
+                    tasks.deliver_message.apply_async((message.pk,))
+                deadline = time.monotonic() + 30
+                while time.monotonic() < deadline:
+                    message.refresh_from_db()
+                    if message.status == "sent":
+                        break
+                    time.sleep(0.2)
+                time.sleep(1)  # give a wrong second post the time to happen
+                message.refresh_from_db()
+        finally:
+            app.conf.update(task_routes=None)
+    assert (message.status, message.provider_message_id, message.attempts) == ("sent", "bw-1", 1)
+    assert len(fake_bandwidth.sends) == 1
+    authorization, body = fake_bandwidth.sends[0]
+    assert authorization == "Bearer worker-token"
+    assert body == {"applicationId": APPLICATION_ID, "to": [RECIPIENT], "from": DID, "text": "From a worker",
+                    "tag": str(message.uid)}

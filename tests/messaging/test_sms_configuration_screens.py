@@ -12,9 +12,17 @@ pytestmark = pytest.mark.django_db
 
 def form_data(trunk, **overrides):
     data = {
-        "name": "Front desk", "trunk": trunk.pk, "sender_id": "", "account_id": "9900123",
-        "application_id": APPLICATION_ID, "auth_type": "oauth", "username": "client-id-9",
-        "password": "brand-new-client-secret", "enabled": "on", "callback_username": "", "callback_password": "",
+        "name": "Front desk",
+        "trunk": trunk.pk,
+        "sender_id": "",
+        "account_id": "9900123",
+        "application_id": APPLICATION_ID,
+        "auth_type": "oauth",
+        "username": "client-id-9",
+        "password": "brand-new-client-secret",
+        "enabled": "on",
+        "callback_username": "",
+        "callback_password": "",
     }
     return data | overrides
 
@@ -32,7 +40,9 @@ def test_add_saves_and_opens_the_detail_with_the_webhook_url(client_a, tenant_a,
 
 
 def test_field_errors_are_shown_next_to_their_fields(client_a, acme_trunk):
-    page = client_a.post("/t/acme/sms/add/", form_data(acme_trunk, account_id="u-12345", application_id="x", password=""))
+    page = client_a.post(
+        "/t/acme/sms/add/", form_data(acme_trunk, account_id="u-12345", application_id="x", password="")
+    )
     html = page.content.decode()
     assert page.status_code == 200
     assert 'data-field="account_id"' in html and "old-style user ID" in html
@@ -44,8 +54,17 @@ def test_list_shows_the_columns_an_admin_needs_and_the_webhook_url_per_row(clien
     with tenant_context(tenant_a):
         url = service.webhook_url(acme_config)
     html = client_a.get("/t/acme/sms/").content.decode()
-    for text in ("Main SMS", "BW Raleigh", "sip.bandwidth.example", "+19195550100", "9900123", APPLICATION_ID,
-                 "API credentials", "enabled", "never"):
+    for text in (
+        "Main SMS",
+        "BW Raleigh",
+        "sip.bandwidth.example",
+        "+19195550100",
+        "9900123",
+        APPLICATION_ID,
+        "API credentials",
+        "enabled",
+        "never",
+    ):
         assert text in html
     assert f'data-webhook-url="{url}"' in html
     assert 'data-detail-url="/t/acme/sms/' in html
@@ -56,9 +75,16 @@ def test_edit_page_never_contains_the_secrets(client_a, tenant_a, acme_trunk):
     with tenant_context(tenant_a):
         configuration = service.create_configuration(
             user=None,
-            data={"name": "Sec", "trunk": acme_trunk, "account_id": "9900123", "application_id": APPLICATION_ID,
-                  "username": "cid", "password": CLIENT_SECRET, "callback_username": "cb",
-                  "callback_password": "callback-secret-long"},
+            data={
+                "name": "Sec",
+                "trunk": acme_trunk,
+                "account_id": "9900123",
+                "application_id": APPLICATION_ID,
+                "username": "cid",
+                "password": CLIENT_SECRET,
+                "callback_username": "cb",
+                "callback_password": "callback-secret-long",
+            },
         )
     for path in (f"/t/acme/sms/{configuration.pk}/edit/", f"/t/acme/sms/{configuration.pk}/", "/t/acme/sms/"):
         html = client_a.get(path).content.decode()
@@ -114,9 +140,16 @@ def test_generate_callback_credentials_gives_a_fresh_pair(client_a):
 
 @pytest.mark.parametrize(
     "path",
-    ["/t/acme/sms/", "/t/acme/sms/add/", "/t/acme/sms/{pk}/", "/t/acme/sms/{pk}/edit/", "/t/acme/sms/{pk}/delete/",
-     "/t/acme/sms/{pk}/regenerate-webhook/", "/t/acme/sms/{pk}/test-connection/",
-     "/t/acme/sms/generate-callback-credentials/"],
+    [
+        "/t/acme/sms/",
+        "/t/acme/sms/add/",
+        "/t/acme/sms/{pk}/",
+        "/t/acme/sms/{pk}/edit/",
+        "/t/acme/sms/{pk}/delete/",
+        "/t/acme/sms/{pk}/regenerate-webhook/",
+        "/t/acme/sms/{pk}/test-connection/",
+        "/t/acme/sms/generate-callback-credentials/",
+    ],
 )
 def test_admin_of_other_tenant_gets_404_and_changes_nothing(client_b, tenant_a, acme_config, acme_trunk, path):
     path = path.format(pk=acme_config.pk)

@@ -64,12 +64,27 @@ def test_each_field_has_its_rule(tenant_a, acme_trunk):
     errors = refused(
         tenant_a,
         **configuration_data(
-            acme_trunk, name="", application_id="not-a-uuid", username="", password="", sender_id="hello",
-            auth_type="carrier-pigeon", callback_username="bw cb", callback_password="short",
+            acme_trunk,
+            name="",
+            application_id="not-a-uuid",
+            username="",
+            password="",
+            sender_id="hello",
+            auth_type="carrier-pigeon",
+            callback_username="bw cb",
+            callback_password="short",
         ),
     )
-    assert set(errors) == {"name", "application_id", "username", "password", "sender_id", "auth_type",
-                           "callback_username", "callback_password"}
+    assert set(errors) == {
+        "name",
+        "application_id",
+        "username",
+        "password",
+        "sender_id",
+        "auth_type",
+        "callback_username",
+        "callback_password",
+    }
     assert "Enter a name" in errors["name"]
     assert "UUID" in errors["application_id"]
     assert "Client ID" in errors["username"]
@@ -99,7 +114,9 @@ def test_empty_sender_needs_a_trunk_with_a_did(tenant_a):
 def test_sender_id_is_normalised_and_short_codes_are_kept(tenant_a, acme_trunk):
     with tenant_context(tenant_a):
         first = service.create_configuration(user=None, data=configuration_data(acme_trunk, sender_id="(919) 555-0111"))
-        second = service.create_configuration(user=None, data=configuration_data(acme_trunk, name="Short", sender_id="24273"))
+        second = service.create_configuration(
+            user=None, data=configuration_data(acme_trunk, name="Short", sender_id="24273")
+        )
     assert first.sender_id == "+19195550111"
     assert second.sender_id == "24273"
 
@@ -116,20 +133,25 @@ def test_legacy_is_allowed_before_the_cutoff_and_refused_from_it(tenant_a, acme_
     assert "API Credentials" in errors["auth_type"]
     assert legacy.legacy_stopped_working
     with tenant_context(tenant_a), pytest.raises(ValidationError):
-        service.update_configuration(user=None, configuration=legacy, data=configuration_data(acme_trunk, auth_type="legacy", password=""))
+        service.update_configuration(
+            user=None, configuration=legacy, data=configuration_data(acme_trunk, auth_type="legacy", password="")
+        )
 
 
 def test_blank_password_on_update_keeps_the_stored_one_and_audit_redacts(tenant_a, acme_config, acme_trunk, admin_a):
     with tenant_context(tenant_a):
         service.update_configuration(
-            user=admin_a, configuration=acme_config,
+            user=admin_a,
+            configuration=acme_config,
             data=configuration_data(acme_trunk, name="Renamed", password=""),
         )
         stored = SmsConfiguration.objects.get(pk=acme_config.pk)
         assert (stored.name, stored.password) == ("Renamed", CLIENT_SECRET)
 
         service.update_configuration(
-            user=admin_a, configuration=stored, data=configuration_data(acme_trunk, name="Renamed", password="new-secret-xyz")
+            user=admin_a,
+            configuration=stored,
+            data=configuration_data(acme_trunk, name="Renamed", password="new-secret-xyz"),
         )
         entries = list(AuditEntry.objects.filter(action="update").order_by("id"))
     assert entries[0].changes == {"name": ["Main SMS", "Renamed"]}
@@ -141,10 +163,12 @@ def test_blank_password_on_update_keeps_the_stored_one_and_audit_redacts(tenant_
 def test_callback_credentials_are_kept_blank_to_keep_and_cleared_with_the_username(tenant_a, acme_trunk):
     with tenant_context(tenant_a):
         config = service.create_configuration(
-            user=None, data=configuration_data(acme_trunk, callback_username="bw-cb", callback_password="a-long-callback-pass")
+            user=None,
+            data=configuration_data(acme_trunk, callback_username="bw-cb", callback_password="a-long-callback-pass"),
         )
-        service.update_configuration(user=None, configuration=config,
-                                     data=configuration_data(acme_trunk, password="", callback_username="bw-cb"))
+        service.update_configuration(
+            user=None, configuration=config, data=configuration_data(acme_trunk, password="", callback_username="bw-cb")
+        )
         assert SmsConfiguration.objects.get(pk=config.pk).callback_password == "a-long-callback-pass"
         service.update_configuration(user=None, configuration=config, data=configuration_data(acme_trunk, password=""))
         cleared = SmsConfiguration.objects.get(pk=config.pk)

@@ -5,7 +5,9 @@ import json
 
 import pytest
 from django_tenants.utils import tenant_context
-from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from messaging import inbound_tasks
 from messaging.models import WebhookEvent
