@@ -43,6 +43,13 @@ class TrunkInUse(MessagingError):
     http_status = 409
 
 
+class ExtensionInUse(MessagingError):
+    """Rules depend on the extension; the message names them."""
+
+    code = "extension_in_use"
+    http_status = 409
+
+
 class CallbackRejected(Exception):
     """A webhook request we refuse before storing anything: answered with `status` and `message` as JSON."""
 

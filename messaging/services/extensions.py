@@ -9,7 +9,7 @@ from enum import Enum
 
 from django.db import IntegrityError, transaction
 
-from messaging.exceptions import ConfigurationInvalid
+from messaging.exceptions import ConfigurationInvalid, ExtensionInUse
 from messaging.models import AuditEntry, Extension, InboundRule, OutboundRule, PhoneNumber
 from messaging.phone import InvalidNumber, is_short_code, to_e164
 from messaging.services.audit import changed_fields, record_change, snapshot
@@ -170,7 +170,7 @@ def find_usage(*, extension: Extension) -> ExtensionUsage:
 def delete_extension(*, user, extension: Extension) -> list[InboundRule | OutboundRule]:
     """Delete the extension, take it out of the rules that name it, and audit both.
 
-    Returns the rules it was taken out of. Raises ConfigurationInvalid (code "extension_in_use", 409)
+    Returns the rules it was taken out of. Raises ExtensionInUse (409)
     naming the inbound rules whose only destination it is and the outbound rules whose only extension it
     is (without it they would route nowhere, or apply to every extension); nothing is deleted then.
     """
@@ -277,7 +277,7 @@ def _rule_words(kind: str, names: list[str]) -> str:
     return f"{kind}{'s' if len(names) > 1 else ''} {quoted}"
 
 
-def _in_use(extension: Extension, usage: ExtensionUsage) -> ConfigurationInvalid:
+def _in_use(extension: Extension, usage: ExtensionUsage) -> ExtensionInUse:
     reasons = []
     if usage.sole_inbound:
         reasons.append(
@@ -289,10 +289,9 @@ def _in_use(extension: Extension, usage: ExtensionUsage) -> ConfigurationInvalid
             f"the only extension of {_rule_words('outbound rule', names)} (without it the rule would apply to "
             "every extension)"
         )
-    return ConfigurationInvalid(
+    return ExtensionInUse(
         f"Extension {_label(extension)} is {' and '.join(reasons)}. Give those rules another extension or delete "
-        "them first; nothing was deleted.",
-        code="extension_in_use", http_status=409,
+        "them first; nothing was deleted."
     )
 
 

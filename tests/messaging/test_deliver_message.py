@@ -304,7 +304,7 @@ class FakeBandwidth(BaseHTTPRequestHandler):
 
     sends: list = []
 
-    def do_POST(self):  # noqa: N802 - http.server's naming
+    def do_POST(self):  # http.server's naming
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         if self.path == "/token":
             self._answer(200, {"access_token": "worker-token", "token_type": "Bearer", "expires_in": 3600})

@@ -3,7 +3,7 @@
 import pytest
 from django_tenants.utils import tenant_context
 
-from messaging.exceptions import ConfigurationInvalid
+from messaging.exceptions import MessagingError
 from messaging.models import AuditEntry, Extension, InboundRule, OutboundRule, PhoneNumber
 from messaging.services.extensions import create_extension, delete_extension, find_usage, update_extension
 from messaging.services.trunks import create_trunk
@@ -24,8 +24,8 @@ def make(user, number="101", **values):
     return create_extension(user=user, number=number, **values)
 
 
-def refusal(call) -> ConfigurationInvalid:
-    with pytest.raises(ConfigurationInvalid) as refused:
+def refusal(call) -> MessagingError:
+    with pytest.raises(MessagingError) as refused:
         call()
     return refused.value
 
