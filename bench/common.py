@@ -225,6 +225,33 @@ def profiled(server: subprocess.Popen, out: Path | None, duration: int):
         spy.wait(timeout=duration + 60)
 
 
+def _cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0  # gone
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def server_cpu(server: subprocess.Popen, database_url: str) -> tuple[float, float]:
+    """CPU seconds used so far by gunicorn (master and workers) and the PostgreSQL backends serving the
+    benchmark database: the cost side of the figures, which other load on the machine does not inflate.
+    Returns (gunicorn seconds, PostgreSQL seconds)."""
+    import psycopg
+
+    pids = [server.pid]
+    for child in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(child.read_text().rsplit(")", 1)[1].split()[1]) == server.pid:
+                pids.append(int(child.parent.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    with psycopg.connect(database_url, autocommit=True) as probe:
+        backends = probe.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                                 "AND pid <> pg_backend_pid()").fetchall()
+    return sum(map(_cpu_seconds, pids)), sum(_cpu_seconds(row[0]) for row in backends)
+
+
 def warm_up(port: int, paths: list[str], body: bytes = b"[]") -> None:
     """One request per worker-ish to every path, so imports and connections are made before timing."""
     for path in paths[:8] * 4:
@@ -300,7 +327,12 @@ def check_inbox(figures: dict, run_id: str, schemas: list[str]) -> dict:
 
 
 def summary_line(label: str, figures: dict) -> str:
+    bad = errors_of(figures)
+    cpu = f"  server CPU {figures['cpu_ms']:.2f} ms/callback" if "cpu_ms" in figures else ""
+    return (f"{label:<24} {figures['rps']:8.1f}/s  p50 {figures['p50_ms']:6.2f} ms  p99 {figures['p99_ms']:7.2f} ms"
+            f"  ok {figures['acked']:>6}  errors {bad}{cpu}")
+
+
+def errors_of(figures: dict) -> int:
     errors = figures["errors"]
-    bad = errors["connect"] + errors["read"] + errors["write"] + errors["timeout"] + figures["non_2xx"]
-    return (f"{label:<28} {figures['rps']:9.1f}/s  p50 {figures['p50_ms']:7.2f} ms  p99 {figures['p99_ms']:7.2f} ms"
-            f"  ok {figures['acked']:>7}  errors {bad}")
+    return errors["connect"] + errors["read"] + errors["write"] + errors["timeout"] + figures["non_2xx"]

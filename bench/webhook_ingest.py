@@ -1,11 +1,11 @@
 """Webhook ingest: Bandwidth callbacks per second into one tenant, against two baselines on the same server.
 
-    .venv/bin/python bench/webhook_ingest.py [--duration 20] [--connections 16] [--workers 4]
+    .venv/bin/python bench/webhook_ingest.py [--duration 10] [--rounds 3] [--connections 16] [--workers 4]
 
 Builds a fresh database (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/portal_bench),
 migrates it, seeds one tenant with an SMS configuration (callback credentials set), starts gunicorn in
 production mode (DEBUG off) with the baseline endpoints switched on (PORTAL_BENCH_BASELINES=1), and
-loads three endpoints with wrk for the same time each, with the same Bandwidth-shaped bodies
+loads three endpoints with wrk for the same time each, in interleaved rounds, with the same Bandwidth-shaped bodies
 (message-received and message-delivered, every event unique) and the same Basic credentials:
 
     bare      /bench/bare/<token>/      answers 200, no SQL in the view
@@ -35,8 +35,8 @@ TARGET_RAW_RATIO = 0.7
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--duration", type=int, default=20, help="seconds of load per endpoint and round")
-    parser.add_argument("--rounds", type=int, default=1, help="bare/raw/webhook rounds, interleaved")
+    parser.add_argument("--duration", type=int, default=10, help="seconds of load per endpoint and round")
+    parser.add_argument("--rounds", type=int, default=3, help="bare/raw/webhook rounds, interleaved")
     parser.add_argument("--connections", type=int, default=16, help="concurrent connections (one wrk thread each)")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
     parser.add_argument("--worker-class", default="sync", help="gunicorn worker class (sync, gthread)")
@@ -49,12 +49,6 @@ def parse_args():
     if not 1 <= args.duration <= 300 or not 1 <= args.rounds <= 10 or not 1 <= args.connections <= 256:
         parser.error("--duration 1..300, --rounds 1..10, --connections 1..256")
     return args
-
-
-def median_round(rounds: list[dict]) -> dict:
-    """The round with the median callbacks/s, with acked/requests summed over all rounds."""
-    chosen = sorted(rounds, key=lambda figures: figures["rps"])[len(rounds) // 2]
-    return chosen | {"all_rps": [round(figures["rps"], 1) for figures in rounds]}
 
 
 def main() -> int:
@@ -77,7 +71,6 @@ def main() -> int:
         token = webhook_path.rstrip("/").rsplit("/", 1)[1]
         paths = {"bare": f"/bench/bare/{token}/", "raw": f"/bench/raw/{token}/", "webhook": webhook_path}
         results: dict[str, list[dict]] = {name: [] for name in endpoints}
-        run_ids: list[str] = []
         with tempfile.TemporaryDirectory(prefix="bench-") as logs, common.gunicorn(
             env, port, workers=args.workers, worker_class=args.worker_class, threads=args.threads, log_dir=Path(logs)
         ) as server:
@@ -86,14 +79,18 @@ def main() -> int:
                 for name in endpoints:
                     run_id = f"b{secrets.token_hex(3)}"
                     profile = args.profile / f"{name}-{round_number + 1}.txt" if args.profile else None
+                    cpu_before = common.server_cpu(server, database_url)
                     with common.profiled(server, profile, args.duration):
                         figures = common.wrk(port, [paths[name]], run_id=run_id, duration=args.duration,
                                              connections=args.connections, auth=True)
+                    cpu_after = common.server_cpu(server, database_url)
+                    app_ms, db_ms = (1000 * (a - b) / figures["acked"] for a, b in zip(cpu_after, cpu_before))
+                    figures |= {"cpu_ms": app_ms + db_ms, "app_cpu_ms": app_ms, "db_cpu_ms": db_ms}
                     figures["run_id"] = run_id
                     results[name].append(figures)
                     common.say(common.summary_line(f"round {round_number + 1} {name}", figures))
         problems = verify(results, schema)
-        report(results, args)
+        report(results)
         return 2 if problems else 0
     except common.CannotMeasure as exc:
         common.say(f"COULD NOT MEASURE: {exc}")
@@ -133,24 +130,30 @@ def verify(results: dict, schema: str) -> list[str]:
     return problems
 
 
-def report(results: dict, args) -> None:
-    chosen = {name: median_round(rounds) for name, rounds in results.items() if rounds}
+def report(results: dict) -> None:
+    """Per endpoint the median over rounds; ratios are medians of per-round ratios (neighbouring runs,
+    so drift in the machine's other load cancels out as far as it can)."""
     common.say("")
-    common.say(f"{'endpoint':<10} {'callbacks/s':>12} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}   rounds (callbacks/s)")
-    for name, figures in chosen.items():
-        errors = figures["errors"]
-        bad = errors["connect"] + errors["read"] + errors["write"] + errors["timeout"] + figures["non_2xx"]
-        common.say(f"{name:<10} {figures['rps']:12.1f} {figures['p50_ms']:8.2f} {figures['p99_ms']:8.2f} {bad:7d}"
-                   f"   {figures['all_rps']}")
-    if {"bare", "raw", "webhook"} <= chosen.keys():
-        webhook = statistics.median(r["rps"] for r in results["webhook"])
-        bare = statistics.median(r["rps"] for r in results["bare"])
-        raw = statistics.median(r["rps"] for r in results["raw"])
-        verdict = "meets" if webhook / raw >= TARGET_RAW_RATIO else "BELOW"
-        common.say(f"ratio webhook / bare endpoint:          {webhook / bare:.2f}")
-        common.say(f"ratio webhook / durable-insert endpoint: {webhook / raw:.2f}  "
-                   f"({verdict} the target of {TARGET_RAW_RATIO})")
-    common.say("(processing is asynchronous: Celery tasks were queued in Redis, not run, and are not in these figures)")
+    common.say(f"{'endpoint':<9} {'callbacks/s':>11} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6} {'CPU ms/cb':>9}"
+               f" {'(app+db)':>11}   callbacks/s per round")
+    for name, rounds in results.items():
+        med = lambda key: statistics.median(figures[key] for figures in rounds)  # noqa: E731
+        split = f"({med('app_cpu_ms'):.2f}+{med('db_cpu_ms'):.2f})"
+        common.say(f"{name:<9} {med('rps'):11.1f} {med('p50_ms'):7.2f} {med('p99_ms'):7.2f} "
+                   f"{sum(common.errors_of(f) for f in rounds):6d} {med('cpu_ms'):9.2f} "
+                   f"{split:>11}   "
+                   f"{[round(f['rps']) for f in rounds]}")
+    if {"bare", "raw", "webhook"} <= results.keys():
+        def ratio(baseline: str, key: str, inverse: bool = False) -> float:
+            pairs = zip(results["webhook"], results[baseline], strict=True)
+            return statistics.median((b[key] / w[key]) if inverse else (w[key] / b[key]) for w, b in pairs)
+
+        raw = ratio("raw", "rps")
+        common.say(f"ratio webhook / bare endpoint (callbacks/s):            {ratio('bare', 'rps'):.2f}")
+        common.say(f"ratio webhook / durable-insert endpoint (callbacks/s):  {raw:.2f}  "
+                   f"({'meets' if raw >= TARGET_RAW_RATIO else 'BELOW'} the target of {TARGET_RAW_RATIO})")
+        common.say(f"same, from server CPU per callback (durable / webhook): {ratio('raw', 'cpu_ms', inverse=True):.2f}")
+    common.say("(processing is asynchronous: the Celery tasks were queued in Redis, not run; not in these figures)")
 
 
 if __name__ == "__main__":

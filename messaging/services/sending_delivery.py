@@ -54,6 +54,7 @@ def deliver_message(*, message_id: int, slot_at: float | None = None) -> None:
     Bandwidth (the row is back in `queued`, `next_attempt_at` set to the retry time). Ends in `failed`
     with a reason in plain words for Bandwidth's refusals, for a configuration that can no longer send,
     a recipient who opted out meanwhile, or when SMS_SEND_MAX_RETRIES retries are used up.
+    `slot_at` is the rate-limit slot an earlier run reserved (SendThrottled.slot_at), passed back.
     """
     message = Message.objects.select_related("sms_configuration").filter(
         pk=message_id, direction=Message.Direction.OUTBOUND).first()

@@ -26,16 +26,17 @@ from tests.messaging.conftest import APPLICATION_ID, CLIENT_SECRET
 from tests.messaging.outbound_data import DID, OTHER_DID
 
 
-@pytest.fixture(autouse=True)
-def _fresh_redis():
-    """Tokens and rate-limit schedules live in Redis: every test starts without them."""
+@pytest.fixture
+def fresh_redis():
+    """Tokens and rate-limit schedules live in Redis: a test using Bandwidth or Acme starts without them.
+    (Not autouse: a plugin's autouse fixture would run for every test of the session.)"""
     cache.clear()
     yield
     cache.clear()
 
 
 @pytest.fixture
-def bandwidth():
+def bandwidth(fresh_redis):
     """Bandwidth's API faked with `responses`; a token is always available."""
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         mock.post(settings.BANDWIDTH_OAUTH_TOKEN_URL,
@@ -85,7 +86,7 @@ def clear_acme() -> None:
 
 
 @pytest.fixture
-def acme(tenant_a):
+def acme(tenant_a, fresh_redis):
     """Acme, ready to send, inside a test transaction; the test body stays in Acme's schema."""
     with tenant_context(tenant_a):
         setup = build_acme(tenant_a)
@@ -94,7 +95,7 @@ def acme(tenant_a):
 
 
 @pytest.fixture
-def committed_acme(django_db_setup, django_db_blocker):
+def committed_acme(django_db_setup, django_db_blocker, fresh_redis):
     """Acme ready to send, committed (for threads and worker processes with their own connections).
 
     Yields inside `django_db_blocker.unblock()`: the test body may use the database directly."""
