@@ -74,7 +74,8 @@ def _sweep_tenant() -> int:
         .values_list("pk", flat=True)[:1000]
     )
     media_ids = list(
-        MessageMedia.objects.filter(Q(state=MessageMedia.State.PENDING), message__created_at__lt=cutoff)
+        MessageMedia.objects.filter(Q(state=MessageMedia.State.PENDING), message__direction="in",
+                                    message__created_at__lt=cutoff)
         .exclude(source_url="").values_list("pk", flat=True)[:1000]
     )
     queue_callbacks(event_ids)

@@ -41,7 +41,6 @@ urlpatterns = [
     path("extensions/add/", extensions.extension_create, name="extension-create"),
     path("extensions/<int:pk>/", extensions.extension_edit, name="extension-edit"),
     path("extensions/<int:pk>/delete/", extensions.extension_delete, name="extension-delete"),
-    # Sections still to come
     path("messages/", messages.message_list, name="message-list"),
     path("messages/compose/", messages.message_compose, name="message-compose"),
     path("messages/status/", messages.message_status, name="message-status"),

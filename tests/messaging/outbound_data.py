@@ -1,4 +1,4 @@
-"""Values and helpers shared by the outbound tests (the fixtures are in outbound_fixtures.py)."""
+"""Values and helpers shared by the outbound tests (the fixtures are in conftest.py)."""
 
 import json
 

@@ -28,7 +28,6 @@ from tests.messaging.outbound_data import ACCOUNT, DID, RECIPIENT, SEND_URL, acc
 from tests.worker import running_worker
 
 # No module-wide django_db mark: `acme` brings the test transaction, `committed_acme` commits instead.
-pytest_plugins = ["tests.messaging.outbound_fixtures"]
 
 APPLICATION_ID = "93de2206-9669-4e07-948d-329f4b722ee2"
 

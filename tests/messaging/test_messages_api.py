@@ -9,8 +9,6 @@ from messaging.bandwidth import describe_error
 from messaging.models import Message, MessageMedia, OptOut, PhoneNumber
 from tests.messaging.outbound_data import DID, RECIPIENT, make_message
 
-pytest_plugins = ["tests.messaging.outbound_fixtures"]
-
 MESSAGES = "/t/acme/api/v1/messages/"
 FIELDS = {"id", "uid", "direction", "from", "to", "text", "media", "status", "status_label", "segments",
           "provider_message_id", "error_code", "error_description", "warnings", "extension", "routed_to", "unrouted",

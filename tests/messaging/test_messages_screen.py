@@ -19,8 +19,6 @@ from messaging.bandwidth import count_segments
 from messaging.models import Message, OptOut, PhoneNumber
 from tests.messaging.outbound_data import DID, RECIPIENT, make_message
 
-pytest_plugins = ["tests.messaging.outbound_fixtures"]
-
 LIST, COMPOSE, STATUS = "/t/acme/messages/", "/t/acme/messages/compose/", "/t/acme/messages/status/"
 
 

@@ -10,7 +10,6 @@ from messaging.services.routing import outbound_route
 from tests.messaging.outbound_data import DID, OTHER_DID, RECIPIENT
 
 pytestmark = pytest.mark.django_db
-pytest_plugins = ["tests.messaging.outbound_fixtures"]
 
 UK = "+442071838750"
 

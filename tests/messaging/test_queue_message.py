@@ -9,7 +9,6 @@ from messaging.services.outbound import queue_message
 from tests.messaging.outbound_data import DID, RECIPIENT, SEND_URL, accepted
 
 pytestmark = pytest.mark.django_db
-pytest_plugins = ["tests.messaging.outbound_fixtures"]
 
 
 @pytest.fixture(autouse=True)

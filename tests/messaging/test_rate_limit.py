@@ -19,8 +19,6 @@ from messaging.services import rate_limit
 from messaging.services.sending_delivery import deliver_message
 from tests.messaging.outbound_data import DID, SEND_URL, accepted, make_message
 
-pytest_plugins = ["tests.messaging.outbound_fixtures"]
-
 WORKER = textwrap.dedent("""
     import json, os, sys, time
     import django

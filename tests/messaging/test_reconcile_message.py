@@ -17,7 +17,6 @@ from messaging.services.sending_reconcile import reconcile_message
 from tests.messaging.outbound_data import DID, RECIPIENT, SEARCH_URL, SEND_URL, accepted, make_message
 
 pytestmark = pytest.mark.django_db
-pytest_plugins = ["tests.messaging.outbound_fixtures"]
 
 
 def unknown_message(acme, minutes_ago: float = 3, **fields) -> Message:

@@ -9,7 +9,6 @@ from messaging.models import Message, OptOut, PhoneNumber
 from tests.messaging.outbound_data import DID, RECIPIENT
 
 pytestmark = pytest.mark.django_db
-pytest_plugins = ["tests.messaging.outbound_fixtures"]
 
 
 def send_sms(*args):

@@ -12,7 +12,6 @@ from messaging.services.sending_sweep import sweep_messages
 from tests.messaging.outbound_data import SEARCH_URL, SEND_URL, accepted, make_message
 
 pytestmark = pytest.mark.django_db
-pytest_plugins = ["tests.messaging.outbound_fixtures"]
 
 
 def ago(**delta):
