@@ -27,6 +27,7 @@ def list_messages(
     status: str | None = None,
     extension: str | None = None,
     number: str | None = None,
+    unrouted: bool = False,
 ) -> QuerySet[Message]:
     """Messages newest first, filtered: `extension` is an extension number (the sender of an outbound
     message or one it was routed to), `number` matches the from number or any recipient (E.164 or any
@@ -42,10 +43,17 @@ def list_messages(
     if extension:
         routed = Message.routed_to.through.objects.filter(extension__number=extension).values("message_id")
         messages = messages.filter(Q(extension__number=extension) | Q(pk__in=routed))
+    if unrouted:
+        messages = messages.filter(direction=Message.Direction.INBOUND, unrouted=True)
     if number:
         wanted = normalise_number(number)
         messages = messages.filter(Q(from_number=wanted) | Q(to_numbers__contains=[wanted]))
     return messages.order_by("-created_at", "-id")
+
+
+def count_unrouted(*, limit: int = 1000) -> int:
+    """Inbound messages no rule matched (the Unrouted box), counted up to `limit`."""
+    return Message.objects.filter(direction=Message.Direction.INBOUND, unrouted=True)[:limit].count()
 
 
 def normalise_number(text: str) -> str:

@@ -19,6 +19,7 @@ class MessageFilterForm(forms.Form):
                                 widget=forms.TextInput(attrs={"placeholder": "Extension, e.g. 101"}))
     number = forms.CharField(required=False, max_length=32,
                              widget=forms.TextInput(attrs={"placeholder": "Number, e.g. +19195550199"}))
+    unrouted = forms.BooleanField(required=False, label="Unrouted only")
 
     def filters(self) -> dict[str, str]:
         """The valid, non-empty filters; an invalid one is dropped (the form shows its error)."""

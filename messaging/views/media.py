@@ -6,7 +6,7 @@ from messaging.models import MessageMedia
 
 def media_file(request, pk: int):
     """An MMS attachment, only inside its tenant (the tenant middleware has checked the user)."""
-    media = get_object_or_404(MessageMedia, pk=pk, state=MessageMedia.State.STORED)
+    media = get_object_or_404(MessageMedia.objects.exclude(file=""), pk=pk)
     try:
         handle = media.file.open("rb")
     except FileNotFoundError as exc:

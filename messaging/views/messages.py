@@ -27,6 +27,7 @@ def message_list(request):
         "next_url": "?" + urlencode({**filters, "after": page.next_cursor}) if page.next_cursor else "",
         "previous_url": "?" + urlencode({**filters, "before": page.previous_cursor}) if page.previous_cursor else "",
         "filtered": bool(filters),
+        "unrouted_count": selectors.count_unrouted(),
     })
 
 

@@ -1,0 +1,346 @@
+"""Shared parts of the outbound benchmarks (outbound_dispatch.py, faults.py, rate_limit.py).
+
+A run owns everything it measures: a throw-away database, its own redis-server (persistence off), the
+Bandwidth simulator as a separate process, Celery workers (and beat), gunicorn when the API is used.
+`Stack` starts them, each in its own session, and stops every one of them (by process group) on exit,
+also after a failure, Ctrl-C or SIGTERM. Everything listens on 127.0.0.1 only.
+"""
+
+import io
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager, redirect_stdout
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common  # noqa: E402
+
+from common import PYTHON, ROOT, CannotMeasure, say  # noqa: E402,F401 - re-exported for the scripts
+
+CELERY = str(Path(PYTHON).parent / "celery")
+ACCOUNT_ID = "9900123"
+APPLICATION_ID = "5d1f3e0a-6b2c-4f7e-9a41-0c8d2b7e6f10"
+CLIENT_ID, CLIENT_SECRET = "bench-client-id", "bench-client-secret-42"
+FINAL = ("sent", "delivered", "failed")
+
+
+def database_url(name: str) -> str:
+    return os.environ.get("BENCH_DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/{name}")
+
+
+def raise_on_sigterm() -> None:
+    """SIGTERM ends the run like Ctrl-C, so the finally blocks stop what was started."""
+    def handler(signum, frame):
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise KeyboardInterrupt
+    signal.signal(signal.SIGTERM, handler)
+
+
+def wait_until(check, *, timeout: float, what: str, every: float = 0.2):
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            result = check()
+        except Exception:  # noqa: BLE001 - not up yet, whatever the reason
+            result = None
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise CannotMeasure(f"{what} did not happen within {timeout:.0f} s")
+        time.sleep(every)
+
+
+def http_json(url: str, data=None, method: str | None = None, timeout: float = 30):
+    body = None if data is None else json.dumps(data).encode()
+    request = urllib.request.Request(url, data=body, method=method or ("POST" if body else "GET"),
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=timeout) as answer:
+        return json.loads(answer.read() or b"null")
+
+
+class Stack:
+    """The processes of one run. Use as a context manager; `stop_all` runs on exit whatever happened."""
+
+    def __init__(self, log_dir: Path):
+        self.log_dir = log_dir
+        self.children: dict[str, subprocess.Popen] = {}
+        self.env: dict = {}
+        self.redis_port = common.free_port()
+        self.sim_port = common.free_port()
+        self.web_port = common.free_port()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop_all()
+
+    # --- processes ---------------------------------------------------------------------------------
+
+    def start(self, name: str, args: list[str], env: dict | None = None) -> subprocess.Popen:
+        log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - the child keeps it
+        child = subprocess.Popen(args, cwd=ROOT, env=env or self.env, stdout=log, stderr=subprocess.STDOUT,
+                                 stdin=subprocess.DEVNULL, start_new_session=True)
+        log.close()
+        self.children[name] = child
+        return child
+
+    def kill(self, name: str) -> None:
+        """SIGKILL the child and everything in its process group (a machine that dies)."""
+        child = self.children.pop(name)
+        try:
+            os.killpg(child.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        child.wait()
+
+    def stop(self, name: str, timeout: float = 20) -> None:
+        child = self.children.pop(name, None)
+        if child is None:
+            return
+        try:
+            os.killpg(child.pid, signal.SIGTERM)
+            child.wait(timeout=timeout)
+        except ProcessLookupError:
+            pass
+        except subprocess.TimeoutExpired:
+            os.killpg(child.pid, signal.SIGKILL)
+            child.wait()
+        # Pool processes of a Celery worker may outlive their parent for a moment.
+        try:
+            os.killpg(child.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+    def stop_all(self) -> None:
+        for name in reversed(list(self.children)):
+            try:
+                self.stop(name)
+            except Exception as exc:  # noqa: BLE001 - keep stopping the others
+                say(f"could not stop {name}: {exc}")
+
+    def tail(self, name: str, lines: int = 30) -> str:
+        path = self.log_dir / f"{name}.log"
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
+
+    # --- the services ------------------------------------------------------------------------------
+
+    @property
+    def redis_url(self) -> str:
+        return f"redis://127.0.0.1:{self.redis_port}/0"
+
+    @property
+    def sim_url(self) -> str:
+        return f"http://127.0.0.1:{self.sim_port}"
+
+    def start_redis(self) -> None:
+        self.start("redis", ["redis-server", "--port", str(self.redis_port), "--bind", "127.0.0.1",
+                             "--save", "", "--appendonly", "no", "--protected-mode", "yes"], env=dict(os.environ))
+        wait_until(lambda: _redis_ping(self.redis_port), timeout=15, what="redis-server answering PING")
+
+    def restart_redis(self, down_seconds: float) -> None:
+        """Stop redis-server (everything in it is gone: persistence is off), wait, start it again."""
+        self.kill("redis")
+        time.sleep(down_seconds)
+        self.start_redis()
+
+    def start_simulator(self, *options: str) -> None:
+        self.start("simulator", [PYTHON, "-m", "messaging.simulator", "--port", str(self.sim_port),
+                                 "--account-id", ACCOUNT_ID, *options], env=_plain_env())
+        wait_until(lambda: http_json(f"{self.sim_url}/simulator/health")["ok"], timeout=30,
+                   what="the simulator answering /simulator/health")
+
+    def configure_env(self, database: str, **extra: str) -> dict:
+        env = common.production_env(database, self.redis_url, self.web_port)
+        env |= {"BANDWIDTH_MESSAGING_API_URL": f"{self.sim_url}/api/v2",
+                "BANDWIDTH_OAUTH_TOKEN_URL": f"{self.sim_url}/api/v1/oauth2/token",
+                "PORTAL_BENCH_BASELINES": "0", **extra}
+        self.env = env
+        return env
+
+    def start_worker(self, name: str, concurrency: int, *, pool: str = "prefork") -> None:
+        self.start(name, [CELERY, "-A", "portal", "worker", "-n", f"{name}@bench", "-c", str(concurrency),
+                          "-P", pool, "--without-gossip", "--without-mingle", "-l", "warning"])
+        from portal.celery import app
+
+        def answered():
+            if self.children[name].poll() is not None:
+                raise CannotMeasure(f"Celery worker {name} exited:\n{self.tail(name)}")
+            return app.control.ping(destination=[f"{name}@bench"], timeout=0.5)
+        try:
+            wait_until(answered, timeout=60, what=f"Celery worker {name} answering ping", every=0.5)
+        except CannotMeasure as exc:
+            raise CannotMeasure(f"{exc}\n{self.tail(name)}") from None
+
+    def start_beat(self) -> None:
+        self.start("beat", [CELERY, "-A", "portal", "beat", "-s", str(self.log_dir / "beat-schedule"),
+                            "-l", "warning"])
+
+    @contextmanager
+    def gunicorn(self, workers: int = 2):
+        with common.gunicorn(self.env, self.web_port, workers=workers, worker_class="sync", threads=1,
+                             log_dir=self.log_dir) as server:
+            yield server
+
+
+def _redis_ping(port: int) -> bool:
+    with socket.create_connection(("127.0.0.1", port), timeout=1) as conn:
+        conn.sendall(b"PING\r\n")
+        return conn.recv(16).startswith(b"+PONG")
+
+
+def _plain_env() -> dict:
+    return {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "DATABASE_"))}
+
+
+# --- database and seeding -----------------------------------------------------------------------------
+
+def prepare_database(env: dict) -> None:
+    """A fresh database with every schema migrated; Django loaded in this process against it."""
+    common.recreate_database(env["DATABASE_URL"])
+    common.manage(env, "migrate_schemas", "--shared", "-v", "0")
+    os.environ.update(env)
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from tenants.services import ensure_public_tenant
+
+    ensure_public_tenant()
+
+
+def cleanup_database(env: dict, keep: bool) -> None:
+    common.close_django_connections()
+    if env and not keep:
+        try:
+            common.drop_database(env["DATABASE_URL"])
+        except Exception as exc:  # noqa: BLE001 - say what is left behind, keep the figures
+            say(f"could not drop the database: {exc}")
+
+
+@dataclass
+class Seeded:
+    tenant: object
+    slug: str
+    extensions: list[str]  # extension numbers; extension i sends from senders[i]
+    senders: list[str]
+    api_token: str
+
+
+def sender_numbers(count: int) -> list[str]:
+    return [f"+1919555{1000 + i:04d}" for i in range(count)]
+
+
+def seed(*, slug: str, senders: int, rate: float | None, sim_url: str, callbacks: bool) -> Seeded:
+    """One tenant: a trunk with `senders` DIDs (10DLC registered, `rate` messages/s each), one extension
+    per DID sending from it, an outbound rule for +1 numbers, an OAuth SMS configuration pointing at the
+    simulator, and an API token of the tenant's administrator. With `callbacks`, the simulator calls
+    the configuration's webhook back (gunicorn must run then)."""
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django_tenants.utils import tenant_context
+    from rest_framework.authtoken.models import Token
+
+    from messaging.models import Extension, OutboundRule, Trunk
+    from messaging.services import sms_configurations
+    from tenants.services import create_tenant
+
+    password = secrets.token_urlsafe(16)
+    with redirect_stdout(io.StringIO()):  # django-tenants prints every migration it applies
+        tenant = create_tenant(name=f"Bench {slug}", slug=slug, admin_username=f"{slug}-admin", admin_password=password)
+    numbers = sender_numbers(senders)
+    with tenant_context(tenant):
+        trunk = Trunk.objects.create(name="BW trunk", host="sip.example.net")
+        extensions = []
+        for index, number in enumerate(numbers):
+            did = trunk.numbers.create(number=number, ten_dlc_status="registered", campaign_id="CBENCH1",
+                                       rate_per_second=rate)
+            extensions.append(Extension.objects.create(number=str(100 + index), name=f"Bench {index}", did=did).number)
+        configuration = sms_configurations.create_configuration(user=None, data={
+            "name": "Bench SMS", "trunk": trunk, "sender_id": "", "account_id": ACCOUNT_ID,
+            "application_id": APPLICATION_ID, "auth_type": "oauth", "username": CLIENT_ID,
+            "password": CLIENT_SECRET, "callback_username": common.CALLBACK_USER,
+            "callback_password": common.CALLBACK_PASSWORD, "enabled": True,
+        })
+        OutboundRule.objects.create(name="US from the extension's DID", destination_prefix="+1", destination_length=11,
+                                    sms_configuration=configuration, sender=OutboundRule.Sender.EXTENSION_DID, order=10)
+        webhook = sms_configurations.webhook_url(configuration)
+    connection.set_schema_to_public()
+    token, _ = Token.objects.get_or_create(user=get_user_model().objects.get(username=f"{slug}-admin"))
+    http_json(f"{sim_url}/simulator/applications/{APPLICATION_ID}", method="PUT", data={
+        "callbackUrl": webhook if callbacks else "", "callbackUsername": common.CALLBACK_USER if callbacks else "",
+        "callbackPassword": common.CALLBACK_PASSWORD if callbacks else "", "accountId": ACCOUNT_ID})
+    return Seeded(tenant=tenant, slug=slug, extensions=extensions, senders=numbers, api_token=token.key)
+
+
+def destinations(count: int) -> list[str]:
+    return [f"+1415555{2000 + i:04d}" for i in range(count)]
+
+
+def status_counts(tenant) -> dict[str, int]:
+    from django.db.models import Count
+    from django_tenants.utils import tenant_context
+
+    from messaging.models import Message
+
+    with tenant_context(tenant):
+        rows = Message.objects.filter(direction="out").values("status").annotate(n=Count("id")).order_by()
+        return {row["status"]: row["n"] for row in rows}
+
+
+def simulator_messages(sim_url: str) -> list[dict]:
+    return http_json(f"{sim_url}/simulator/messages?direction=out", timeout=120)["messages"]
+
+
+def accepted_times(records: list[dict]) -> list[float]:
+    from datetime import datetime
+
+    return sorted(datetime.fromisoformat(r["receivedAt"].replace("Z", "+00:00")).timestamp() for r in records)
+
+
+# --- CPU accounting -----------------------------------------------------------------------------------
+
+def _stat(pid: str) -> list[str] | None:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+
+
+def cpu_seconds(stack: Stack, database: str) -> dict[str, float]:
+    """CPU seconds used so far by each child's process group, the PostgreSQL backends of the benchmark
+    database, and this process: the cost side of a throughput figure."""
+    import psycopg
+
+    tick = os.sysconf("SC_CLK_TCK")
+    groups = {child.pid: name for name, child in stack.children.items()}
+    totals = dict.fromkeys(groups.values(), 0.0)
+    backends: set[str] = set()
+    with psycopg.connect(database, autocommit=True) as probe:
+        backends = {str(row[0]) for row in probe.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")}
+    totals["postgres"] = 0.0
+    for entry in Path("/proc").glob("[0-9]*"):
+        fields = _stat(entry.name)
+        if fields is None:
+            continue
+        seconds = (int(fields[11]) + int(fields[12])) / tick
+        if int(fields[2]) in groups:
+            totals[groups[int(fields[2])]] += seconds
+        elif entry.name in backends:
+            totals["postgres"] += seconds
+    own = os.times()
+    totals["bench"] = own.user + own.system
+    return totals
+
+
+def cpu_delta(before: dict, after: dict) -> dict[str, float]:
+    return {name: after[name] - before.get(name, 0.0) for name in after}
