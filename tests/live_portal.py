@@ -17,7 +17,7 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def test_database_url() -> str:
+def subprocess_database_url() -> str:
     db = connection.settings_dict
     if str(db.get("HOST") or "").startswith("/"):
         return f"postgres://{db['USER']}@/{db['NAME']}?host={db['HOST']}"
@@ -30,7 +30,7 @@ def running_portal(extra_env: dict | None = None):
     """Start `manage.py runserver` on a free port; yield its base URL; stop it."""
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
-    env = dict(os.environ, DEBUG="1", DATABASE_URL=test_database_url(), PORTAL_BASE_URL=base_url, **(extra_env or {}))
+    env = dict(os.environ, DEBUG="1", DATABASE_URL=subprocess_database_url(), PORTAL_BASE_URL=base_url, **(extra_env or {}))
     server = subprocess.Popen(
         [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload", "--skip-checks"],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,

@@ -7,23 +7,15 @@ import time
 import uuid
 from contextlib import contextmanager
 
-from django.db import connection
-
 from portal.celery import app
+from tests.live_portal import subprocess_database_url
 
 
 @contextmanager
-def running_worker(*, concurrency: int = 1):
-    """Start `celery worker` on a fresh queue; yield the queue name; stop the worker."""
-    queue = f"test-{uuid.uuid4().hex[:10]}"
-    settings_dict = connection.settings_dict
-    env = dict(os.environ)
-    env["DATABASE_URL"] = (
-        f"postgres://{settings_dict['USER']}:{settings_dict['PASSWORD'] or ''}@"
-        f"{settings_dict['HOST'] or ''}:{settings_dict['PORT'] or ''}/{settings_dict['NAME']}"
-    )
-    if str(settings_dict.get("HOST", "")).startswith("/"):
-        env["DATABASE_URL"] = f"postgres://{settings_dict['USER']}@/{settings_dict['NAME']}?host={settings_dict['HOST']}"
+def running_worker(*, concurrency: int = 1, queue: str = "", extra_env: dict | None = None):
+    """Start `celery worker` on a queue of its own (fresh unless given); yield the queue name; stop the worker."""
+    queue = queue or f"test-{uuid.uuid4().hex[:10]}"
+    env = dict(os.environ, DATABASE_URL=subprocess_database_url(), **(extra_env or {}))
     worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "portal", "worker", "-Q", queue, "--concurrency", str(concurrency),
          "--pool", "prefork", "--without-heartbeat", "--without-gossip", "--without-mingle", "-l", "warning",
