@@ -30,7 +30,8 @@ def running_portal(extra_env: dict | None = None):
     """Start `manage.py runserver` on a free port; yield its base URL; stop it."""
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
-    env = dict(os.environ, DEBUG="1", DATABASE_URL=subprocess_database_url(), PORTAL_BASE_URL=base_url, **(extra_env or {}))
+    env = dict(os.environ, DEBUG="1", DATABASE_URL=subprocess_database_url(), PORTAL_BASE_URL=base_url)
+    env.update(extra_env or {})
     server = subprocess.Popen(
         [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload", "--skip-checks"],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
