@@ -58,10 +58,15 @@ def production_env(database_url: str, redis_url: str, port: int) -> dict:
     }
 
 
+def load_average() -> str:
+    return "load average " + " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
 def machine() -> str:
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor())
-    return f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, {platform.system()} {platform.release()}"
+    system = f"{platform.system()} {platform.release()}"
+    return f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, {system}"
 
 
 # --- database --------------------------------------------------------------------------------------
@@ -102,21 +107,26 @@ def manage(env: dict, *args: str) -> None:
         raise CannotMeasure(f"manage.py {' '.join(args)} failed:\n{result.stderr[-3000:]}")
 
 
-def prepare(env: dict) -> None:
-    """Migrate the fresh database and load Django in this process (for seeding and checks)."""
-    manage(env, "migrate_schemas", "--shared", "-v", "0")
+def load_django(env: dict) -> None:
+    """Django in this process, on the benchmark's database and settings (for seeding and checks)."""
     os.environ.update(env)
     sys.path.insert(0, str(ROOT))
     import django
 
     django.setup()
+
+
+def prepare(env: dict) -> None:
+    """Migrate the fresh database, load Django here, add the public tenant and the raw baseline's table."""
+    manage(env, "migrate_schemas", "--shared", "-v", "0")
+    load_django(env)
     from django.db import connection
 
     from tenants.services import ensure_public_tenant
 
     ensure_public_tenant()
     with connection.cursor() as cursor:
-        cursor.execute(f"CREATE TABLE {RAW_TABLE} (id bigserial PRIMARY KEY, body text NOT NULL)")
+        cursor.execute(f"CREATE TABLE IF NOT EXISTS {RAW_TABLE} (id bigserial PRIMARY KEY, body text NOT NULL)")
 
 
 def seed_tenant(index: int, *, create=None) -> tuple[str, str]:
@@ -288,6 +298,18 @@ def wrk(port: int, paths: list[str], *, run_id: str, duration: int, connections:
     if figures["acked"] == 0:
         raise CannotMeasure(f"no request was answered with 2xx (status errors: {figures['errors']})")
     return figures
+
+
+def measure(server, port: int, paths: list[str], *, database_url: str, duration: int, connections: int,
+            profile: Path | None = None) -> dict:
+    """One wrk run with the server's CPU per acknowledged callback (gunicorn and PostgreSQL, in ms)."""
+    run_id = f"b{secrets.token_hex(3)}"
+    before = server_cpu(server, database_url)
+    with profiled(server, profile, duration):
+        figures = wrk(port, paths, run_id=run_id, duration=duration, connections=connections, auth=True)
+    after = server_cpu(server, database_url)
+    app_ms, db_ms = (1000 * (a - b) / figures["acked"] for a, b in zip(after, before, strict=True))
+    return figures | {"run_id": run_id, "cpu_ms": app_ms + db_ms, "app_cpu_ms": app_ms, "db_cpu_ms": db_ms}
 
 
 def acknowledged_ids(figures: dict, run_id: str) -> dict[str, int]:

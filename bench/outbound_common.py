@@ -163,6 +163,8 @@ class Stack:
         env |= {"BANDWIDTH_MESSAGING_API_URL": f"{self.sim_url}/api/v2",
                 "BANDWIDTH_OAUTH_TOKEN_URL": f"{self.sim_url}/api/v1/oauth2/token",
                 "PORTAL_BENCH_BASELINES": "0", **extra}
+        if os.environ.get("BENCH_SETTINGS_MODULE"):  # try a settings variant (PYTHONPATH must find it)
+            env["DJANGO_SETTINGS_MODULE"] = os.environ["BENCH_SETTINGS_MODULE"]
         self.env = env
         return env
 
@@ -308,37 +310,39 @@ def accepted_times(records: list[dict]) -> list[float]:
 
 # --- CPU accounting -----------------------------------------------------------------------------------
 
-def _stat(pid: str) -> list[str] | None:
+def _stat(pid: str) -> tuple[str, list[str]] | None:
     try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        head, tail = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)
     except OSError:
         return None
+    return head.split("(", 1)[1], tail.split()
 
 
-def cpu_seconds(stack: Stack, database: str) -> dict[str, float]:
-    """CPU seconds used so far by each child's process group, the PostgreSQL backends of the benchmark
-    database, and this process: the cost side of a throughput figure."""
-    import psycopg
-
+def cpu_seconds(stack: Stack) -> dict[str, float]:
+    """CPU seconds used so far by each child's process group, by PostgreSQL (every backend, the ones
+    that have exited included: the postmaster's children time; other databases' work counts too), by
+    this process, and by the whole machine: the cost side of a throughput figure."""
     tick = os.sysconf("SC_CLK_TCK")
     groups = {child.pid: name for name, child in stack.children.items()}
-    totals = dict.fromkeys(groups.values(), 0.0)
-    backends: set[str] = set()
-    with psycopg.connect(database, autocommit=True) as probe:
-        backends = {str(row[0]) for row in probe.execute(
-            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")}
-    totals["postgres"] = 0.0
+    totals = dict.fromkeys([*groups.values(), "postgres"], 0.0)
     for entry in Path("/proc").glob("[0-9]*"):
-        fields = _stat(entry.name)
-        if fields is None:
+        found = _stat(entry.name)
+        if found is None:
             continue
+        comm, fields = found
         seconds = (int(fields[11]) + int(fields[12])) / tick
         if int(fields[2]) in groups:
             totals[groups[int(fields[2])]] += seconds
-        elif entry.name in backends:
+        elif comm == "postgres":
+            parent = _stat(fields[1])
             totals["postgres"] += seconds
+            if parent is None or parent[0] != "postgres":  # the postmaster: add its reaped backends
+                totals["postgres"] += (int(fields[13]) + int(fields[14])) / tick
     own = os.times()
     totals["bench"] = own.user + own.system
+    busy = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    totals["machine_busy"] = (sum(busy) - busy[3] - busy[4]) / tick  # all but idle and iowait
+    totals["machine_all"] = sum(busy) / tick
     return totals
 
 

@@ -131,7 +131,7 @@ def run_pipeline(stack, seeded, args, count: int, label: str) -> dict:
         finally:
             connections.close_all()
 
-    cpu_before = oc.cpu_seconds(stack, stack.env["DATABASE_URL"])
+    cpu_before = oc.cpu_seconds(stack)
     threads = [threading.Thread(target=queue, args=(work[i::args.queue_threads],)) for i in range(args.queue_threads)]
     started = time.time()
     for thread in threads:
@@ -149,7 +149,7 @@ def run_pipeline(stack, seeded, args, count: int, label: str) -> dict:
         statuses = dict(Message.objects.filter(pk__gte=first).values_list("status").annotate(n=Count("id")))
         created = {str(uid): at.timestamp() for uid, at in
                    Message.objects.filter(pk__gte=first).values_list("uid", "created_at")}
-    cpu = oc.cpu_delta(cpu_before, oc.cpu_seconds(stack, stack.env["DATABASE_URL"]))
+    cpu = oc.cpu_delta(cpu_before, oc.cpu_seconds(stack))
     records = oc.simulator_messages(stack.sim_url)
     check_once(records, {uid for _, uid in queued}, label)
     if statuses != {"sent": count}:
@@ -160,7 +160,8 @@ def run_pipeline(stack, seeded, args, count: int, label: str) -> dict:
     latency = sorted(accepted[uid] - created[uid] for uid in accepted)
     return {"rate": count / (last - started), "queue_rate": count / queue_seconds,
             "p50_ms": 1000 * latency[len(latency) // 2], "p99_ms": 1000 * latency[int(len(latency) * 0.99)],
-            "cpu_ms": {name: 1000 * seconds / count for name, seconds in cpu.items()}}
+            "cpu_ms": {name: 1000 * seconds / count for name, seconds in cpu.items()},
+            "busy": cpu["machine_busy"] / cpu["machine_all"]}
 
 
 def check_once(records: list[dict], tags: set[str], label: str) -> None:
@@ -193,7 +194,7 @@ def plain_client(stack, seeded, args, count: int) -> dict:
                 if answer.status_code != 202:
                     failures.append(f"{answer.status_code} {answer.text[:200]}")
 
-    cpu_before = oc.cpu_seconds(stack, stack.env["DATABASE_URL"])
+    cpu_before = oc.cpu_seconds(stack)
     threads = [threading.Thread(target=post, args=(work[i::args.concurrency],)) for i in range(args.concurrency)]
     started = time.time()
     for thread in threads:
@@ -201,11 +202,12 @@ def plain_client(stack, seeded, args, count: int) -> dict:
     for thread in threads:
         thread.join()
     elapsed = time.time() - started
-    cpu = oc.cpu_delta(cpu_before, oc.cpu_seconds(stack, stack.env["DATABASE_URL"]))
+    cpu = oc.cpu_delta(cpu_before, oc.cpu_seconds(stack))
     if failures:
         raise oc.CannotMeasure(f"the plain client got {len(failures)} non-202 answers, e.g. {failures[0]}")
     check_once(oc.simulator_messages(stack.sim_url), {body["tag"] for body in work}, "plain client")
-    return {"rate": count / elapsed, "cpu_ms": {name: 1000 * seconds / count for name, seconds in cpu.items()}}
+    return {"rate": count / elapsed, "cpu_ms": {name: 1000 * seconds / count for name, seconds in cpu.items()},
+            "busy": cpu["machine_busy"] / cpu["machine_all"]}
 
 
 def report(rounds: list[tuple[dict, dict]], args) -> int:
@@ -216,9 +218,11 @@ def report(rounds: list[tuple[dict, dict]], args) -> int:
     oc.say(f"plain client     {med(0, 'rate'):8.1f} messages/s   (median of {len(rounds)})")
     oc.say(f"pipeline         {med(1, 'rate'):8.1f} messages/s   queue_message alone {med(1, 'queue_rate'):.1f}/s, "
            f"queued->accepted p50 {med(1, 'p50_ms'):.0f} ms p99 {med(1, 'p99_ms'):.0f} ms")
-    oc.say(f"CPU ms/message   plain: client {cpu(0, 'bench'):.2f}, simulator {cpu(0, 'simulator'):.2f}   "
-           f"pipeline: queueing {cpu(1, 'bench'):.2f}, worker {cpu(1, 'out'):.2f}, PostgreSQL "
-           f"{cpu(1, 'postgres'):.2f}, Redis {cpu(1, 'redis'):.2f}, simulator {cpu(1, 'simulator'):.2f}")
+    oc.say(f"CPU ms/message   plain: client {cpu(0, 'bench'):.2f}, simulator {cpu(0, 'simulator'):.2f}, "
+           f"machine {cpu(0, 'machine_busy'):.2f} (busy {med(0, 'busy'):.0%})")
+    oc.say(f"                 pipeline: queue_message {cpu(1, 'bench'):.2f}, worker {cpu(1, 'out'):.2f}, "
+           f"PostgreSQL {cpu(1, 'postgres'):.2f}, Redis {cpu(1, 'redis'):.2f}, simulator {cpu(1, 'simulator'):.2f}, "
+           f"machine {cpu(1, 'machine_busy'):.2f} (busy {med(1, 'busy'):.0%})")
     oc.say(f"ratio pipeline / plain client: {ratio:.2f}  "
            f"({'meets' if ratio >= TARGET_RATIO else 'BELOW'} the target of {TARGET_RATIO})")
     oc.say("exactly-once: every queued message accepted once by the simulator, all ended `sent`")

@@ -21,7 +21,6 @@ event is missing or stored twice.
 
 import argparse
 import os
-import secrets
 import statistics
 import sys
 import tempfile
@@ -58,7 +57,7 @@ def main() -> int:
     port = common.free_port()
     env = common.production_env(database_url, redis_url, port)
     endpoints = args.only or ["bare", "raw", "webhook"]
-    common.say(f"machine: {common.machine()}")
+    common.say(f"machine: {common.machine()}; {common.load_average()}")
     common.say(f"server:  gunicorn --workers {args.workers} --worker-class {args.worker_class} "
                f"--threads {args.threads}; load: wrk, {args.connections} connections, {args.duration} s x "
                f"{args.rounds} round(s) per endpoint")
@@ -77,18 +76,12 @@ def main() -> int:
             common.warm_up(port, [paths[name] for name in endpoints])
             for round_number in range(args.rounds):
                 for name in endpoints:
-                    run_id = f"b{secrets.token_hex(3)}"
                     profile = args.profile / f"{name}-{round_number + 1}.txt" if args.profile else None
-                    cpu_before = common.server_cpu(server, database_url)
-                    with common.profiled(server, profile, args.duration):
-                        figures = common.wrk(port, [paths[name]], run_id=run_id, duration=args.duration,
-                                             connections=args.connections, auth=True)
-                    cpu_after = common.server_cpu(server, database_url)
-                    app_ms, db_ms = (1000 * (a - b) / figures["acked"] for a, b in zip(cpu_after, cpu_before))
-                    figures |= {"cpu_ms": app_ms + db_ms, "app_cpu_ms": app_ms, "db_cpu_ms": db_ms}
-                    figures["run_id"] = run_id
+                    figures = common.measure(server, port, [paths[name]], database_url=database_url,
+                                             duration=args.duration, connections=args.connections, profile=profile)
                     results[name].append(figures)
                     common.say(common.summary_line(f"round {round_number + 1} {name}", figures))
+        common.say(f"after the load: {common.load_average()}")
         problems = verify(results, schema)
         report(results)
         return 2 if problems else 0
@@ -137,7 +130,9 @@ def report(results: dict) -> None:
     common.say(f"{'endpoint':<9} {'callbacks/s':>11} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6} {'CPU ms/cb':>9}"
                f" {'(app+db)':>11}   callbacks/s per round")
     for name, rounds in results.items():
-        med = lambda key: statistics.median(figures[key] for figures in rounds)  # noqa: E731
+        def med(key: str, rounds=rounds) -> float:
+            return statistics.median(figures[key] for figures in rounds)
+
         split = f"({med('app_cpu_ms'):.2f}+{med('db_cpu_ms'):.2f})"
         common.say(f"{name:<9} {med('rps'):11.1f} {med('p50_ms'):7.2f} {med('p99_ms'):7.2f} "
                    f"{sum(common.errors_of(f) for f in rounds):6d} {med('cpu_ms'):9.2f} "
@@ -152,7 +147,8 @@ def report(results: dict) -> None:
         common.say(f"ratio webhook / bare endpoint (callbacks/s):            {ratio('bare', 'rps'):.2f}")
         common.say(f"ratio webhook / durable-insert endpoint (callbacks/s):  {raw:.2f}  "
                    f"({'meets' if raw >= TARGET_RAW_RATIO else 'BELOW'} the target of {TARGET_RAW_RATIO})")
-        common.say(f"same, from server CPU per callback (durable / webhook): {ratio('raw', 'cpu_ms', inverse=True):.2f}")
+        cpu = ratio("raw", "cpu_ms", inverse=True)
+        common.say(f"same, from server CPU per callback (durable / webhook): {cpu:.2f}")
     common.say("(processing is asynchronous: the Celery tasks were queued in Redis, not run; not in these figures)")
 
 
