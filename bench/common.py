@@ -4,6 +4,7 @@ gunicorn, wrk with bench/wrk/callbacks.lua, and the check that every acknowledge
 Everything here talks to 127.0.0.1 only, and stops what it started.
 """
 
+import base64
 import io
 import json
 import os
@@ -164,25 +165,19 @@ def close_django_connections() -> None:
         connections.close_all()
 
 
-def flush_redis(redis_url: str) -> None:
-    import redis
-
-    client = redis.Redis.from_url(redis_url, socket_connect_timeout=2)
-    try:
-        client.flushdb()
-    finally:
-        client.close()
-
-
-def check_redis(redis_url: str) -> None:
+def check_redis(redis_url: str, *, flush: bool = False) -> None:
+    """Redis answers (or CannotMeasure); with flush, empty the benchmark's database index."""
     import redis
 
     try:
-        client = redis.Redis.from_url(redis_url, socket_connect_timeout=2)
-        client.ping()
-        client.close()
+        with redis.Redis.from_url(redis_url, socket_connect_timeout=2) as client:
+            client.flushdb() if flush else client.ping()
     except redis.RedisError as exc:
         raise CannotMeasure(f"Redis is not reachable at {redis_url} ({exc})") from exc
+
+
+def flush_redis(redis_url: str) -> None:
+    check_redis(redis_url, flush=True)
 
 
 # --- the server ------------------------------------------------------------------------------------
@@ -283,8 +278,6 @@ def wrk(port: int, paths: list[str], *, run_id: str, duration: int, connections:
     with tempfile.TemporaryDirectory() as tmp:
         paths_file = Path(tmp) / "paths.txt"
         paths_file.write_text("\n".join(paths) + "\n")
-        import base64
-
         basic = "Basic " + base64.b64encode(f"{CALLBACK_USER}:{CALLBACK_PASSWORD}".encode()).decode()
         env = dict(os.environ, BENCH_PATHS_FILE=str(paths_file), BENCH_RUN=run_id, BENCH_AUTH=basic if auth else "")
         command = ["wrk", "-t", str(connections), "-c", str(connections), "-d", f"{duration}s", "--timeout", "10s",

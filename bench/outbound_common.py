@@ -14,6 +14,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from contextlib import contextmanager, redirect_stdout
@@ -22,7 +23,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common  # noqa: E402
-
 from common import PYTHON, ROOT, CannotMeasure, say  # noqa: E402,F401 - re-exported for the scripts
 
 CELERY = str(Path(PYTHON).parent / "celery")
@@ -30,6 +30,17 @@ ACCOUNT_ID = "9900123"
 APPLICATION_ID = "5d1f3e0a-6b2c-4f7e-9a41-0c8d2b7e6f10"
 CLIENT_ID, CLIENT_SECRET = "bench-client-id", "bench-client-secret-42"
 FINAL = ("sent", "delivered", "failed")
+
+
+@contextmanager
+def log_dir(keep: Path | None, prefix: str):
+    """The folder for the processes' logs: `keep` (created, left behind) or a temporary one."""
+    if keep is not None:
+        keep.mkdir(parents=True, exist_ok=True)
+        yield keep
+        return
+    with tempfile.TemporaryDirectory(prefix=prefix) as folder:
+        yield Path(folder)
 
 
 def database_url(name: str) -> str:
@@ -49,6 +60,8 @@ def wait_until(check, *, timeout: float, what: str, every: float = 0.2):
     while True:
         try:
             result = check()
+        except CannotMeasure:
+            raise
         except Exception:  # noqa: BLE001 - not up yet, whatever the reason
             result = None
         if result:
@@ -121,7 +134,8 @@ class Stack:
             pass
 
     def stop_all(self) -> None:
-        for name in reversed(list(self.children)):
+        # Newest first, Redis last (a restart re-adds it): workers stop cleanly while the broker is up.
+        for name in sorted(reversed(list(self.children)), key=lambda name: name == "redis"):
             try:
                 self.stop(name)
             except Exception as exc:  # noqa: BLE001 - keep stopping the others

@@ -88,6 +88,9 @@ def main() -> int:
     except oc.CannotMeasure as exc:
         oc.say(f"COULD NOT MEASURE: {exc}")
         return 1
+    except KeyboardInterrupt:
+        oc.say("interrupted: everything started was stopped")
+        return 1
     except Lost as exc:
         oc.say(f"FAILED: {exc}")
         return 2

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/webhook_ingest.py [--duration 10] [--rounds 3] [--connections 16] [--workers 4]
 
-Builds a fresh database (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/portal_bench),
+Builds a fresh database (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/portal_bench_webhook),
 migrates it, seeds one tenant with an SMS configuration (callback credentials set), starts gunicorn in
 production mode (DEBUG off) with the baseline endpoints switched on (PORTAL_BENCH_BASELINES=1), and
 loads three endpoints with wrk for the same time each, in interleaved rounds, with the same Bandwidth-shaped bodies
@@ -30,6 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common  # noqa: E402
 
 TARGET_RAW_RATIO = 0.7
+DATABASE_URL = "postgres://postgres@127.0.0.1:5432/portal_bench_webhook"
+REDIS_URL = "redis://127.0.0.1:6379/10"
 
 
 def parse_args():
@@ -52,8 +54,8 @@ def parse_args():
 
 def main() -> int:
     args = parse_args()
-    database_url = os.environ.get("BENCH_DATABASE_URL", common.DEFAULT_DATABASE_URL)
-    redis_url = os.environ.get("BENCH_REDIS_URL", common.DEFAULT_REDIS_URL)
+    database_url = os.environ.get("BENCH_DATABASE_URL", DATABASE_URL)
+    redis_url = os.environ.get("BENCH_REDIS_URL", REDIS_URL)
     port = common.free_port()
     env = common.production_env(database_url, redis_url, port)
     endpoints = args.only or ["bare", "raw", "webhook"]
@@ -129,11 +131,13 @@ def report(results: dict) -> None:
     common.say("")
     common.say(f"{'endpoint':<9} {'callbacks/s':>11} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6} {'CPU ms/cb':>9}"
                f" {'(app+db)':>11}   callbacks/s per round")
+    common.say("(medians over the rounds; CPU: gunicorn + PostgreSQL backends, per acknowledged callback)")
     for name, rounds in results.items():
         def med(key: str, rounds=rounds) -> float:
             return statistics.median(figures[key] for figures in rounds)
 
-        split = f"({med('app_cpu_ms'):.2f}+{med('db_cpu_ms'):.2f})"
+        typical = sorted(rounds, key=lambda figures: figures["cpu_ms"])[len(rounds) // 2]
+        split = f"({typical['app_cpu_ms']:.2f}+{typical['db_cpu_ms']:.2f})"
         common.say(f"{name:<9} {med('rps'):11.1f} {med('p50_ms'):7.2f} {med('p99_ms'):7.2f} "
                    f"{sum(common.errors_of(f) for f in rounds):6d} {med('cpu_ms'):9.2f} "
                    f"{split:>11}   "
