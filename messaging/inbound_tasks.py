@@ -1,5 +1,6 @@
 """Celery tasks for what Bandwidth sends us. Each runs in the schema of the tenant that queued it."""
 
+import logging
 import random
 
 from celery import shared_task
@@ -11,6 +12,7 @@ from messaging.models import MessageMedia, SmsConfiguration, WebhookEvent
 from messaging.services import inbound, media
 from tenants.models import Tenant
 
+logger = logging.getLogger(__name__)
 SWEEP_AFTER_SECONDS = 60
 MEDIA_MAX_RETRIES = 6
 
@@ -21,9 +23,13 @@ def process_callback(event_id: int) -> None:
 
 
 def queue_callbacks(event_ids: list[int]) -> None:
-    """The fast path after the webhook commits; the sweeper covers a lost publish."""
+    """The fast path after the webhook commits; the sweeper covers a lost publish (so a broker outage
+    never turns a stored callback into a 5xx that would make Bandwidth send it again)."""
     for event_id in event_ids:
-        process_callback.delay(event_id)
+        try:
+            process_callback.delay(event_id)
+        except Exception:  # kombu/redis errors of every kind
+            logger.warning("could not publish process_callback(%s); the sweeper will pick it up", event_id)
 
 
 @shared_task(bind=True, name="messaging.download_media", acks_late=True, max_retries=MEDIA_MAX_RETRIES)

@@ -23,7 +23,16 @@ def publish_on_commit(task, *args, countdown: float | None = None) -> None:
     that is current NOW: the schema is fixed here, so a commit that happens after the tenant context
     has exited still runs the task in the right tenant."""
     headers = {"_schema_name": connection.schema_name}
-    transaction.on_commit(lambda: task.apply_async(args, countdown=countdown, headers=headers))
+
+    def publish() -> None:
+        # The row is committed and is the record of work: a broker outage must not turn a stored message
+        # into an error answer (a client retrying would send twice). The sweeper picks the row up.
+        try:
+            task.apply_async(args, countdown=countdown, headers=headers)
+        except Exception:  # kombu/redis errors of every kind
+            logger.warning("could not publish %s%s; the sweeper will pick it up", task.name, args, exc_info=True)
+
+    transaction.on_commit(publish)
 
 
 @app.task(bind=True, name="messaging.deliver_message", acks_late=True, max_retries=None)

@@ -221,6 +221,9 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = 3600
+# Nobody reads task results (the rows say what happened); storing them cost a Redis write per task and
+# made publishing fail while the result store was down. Tasks that return a value opt back in.
+CELERY_TASK_IGNORE_RESULT = True
 # Longer than any retry delay, so a late-acked task is not handed out twice while it waits.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "7200"))}
 # Tests and benchmarks give each run a queue of its own.

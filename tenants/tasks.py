@@ -8,7 +8,7 @@ from messaging import selectors
 from tenants.models import Tenant
 
 
-@shared_task(name="tenants.refresh_tenant_counts", acks_late=True)
+@shared_task(name="tenants.refresh_tenant_counts", acks_late=True, ignore_result=False)
 def refresh_tenant_counts() -> dict[str, int]:
     """Count the current tenant's objects and keep the figures on its public row (the Tenants page
     reads them there instead of visiting every schema). Safe to run twice: it only overwrites."""

@@ -16,17 +16,15 @@ EVENT_STATUS = {
 
 
 def find_outbound_message(*, carrier_id: str, tag: str) -> Message | None:
-    """By Bandwidth's id, or by our uid in `tag` when the carrier id is not known yet (lost 202)."""
+    """By our uid in `tag` (it names exactly one message of ours), else by Bandwidth's id."""
     outbound = Message.objects.select_for_update().filter(direction=Message.Direction.OUTBOUND)
-    if carrier_id:
-        found = outbound.filter(provider_message_id=carrier_id).first()
-        if found:
-            return found
     try:
-        uid = uuid.UUID(tag)
+        found = outbound.filter(uid=uuid.UUID(tag)).first()
     except ValueError:
-        return None  # a tag that is not a UUID is not one of ours
-    return outbound.filter(uid=uid).first()
+        found = None  # a tag that is not a UUID is not one of ours
+    if found is None and carrier_id:
+        found = outbound.filter(provider_message_id=carrier_id).first()
+    return found
 
 
 def apply_delivery_event(*, event: dict) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.utils import timezone
 
 from messaging import tasks
@@ -28,7 +29,10 @@ Status = Message.Status
 
 CERTAIN_AFTER = timedelta(minutes=2)
 GIVE_UP_AFTER = timedelta(hours=24)
-WINDOW_BEFORE = timedelta(minutes=5)
+# Bandwidth can only have received our attempt between its start and the client's timeouts (plus
+# clock skew): a record outside that window is another message's, however close.
+WINDOW_BEFORE = timedelta(seconds=10)
+WINDOW_AFTER = timedelta(seconds=settings.BANDWIDTH_CONNECT_TIMEOUT + settings.BANDWIDTH_READ_TIMEOUT + 30)
 SEARCH_PAGES, SEARCH_LIMIT = 5, 100
 FINAL_STATUS = {"DELIVERED": Status.DELIVERED, "FAILED": Status.FAILED, "REJECTED": Status.FAILED}
 
@@ -49,7 +53,7 @@ def reconcile_message(*, message_id: int) -> None:
         _give_up(message, "its SMS configuration was deleted, so Bandwidth cannot be asked")
         return
     try:
-        record, complete = _search(message, attempt_at, now)
+        record, complete, ambiguous = _search(message, attempt_at, now)
     except BandwidthError as exc:
         if now - attempt_at > GIVE_UP_AFTER:
             _give_up(message, f"Bandwidth could not be asked for a day ({exc.user_message})")
@@ -57,21 +61,30 @@ def reconcile_message(*, message_id: int) -> None:
         _later(message, now, attempt_at, f"Bandwidth could not be asked yet: {exc.user_message}")
     if record is not None:
         _found(message, record)
+    elif ambiguous:
+        if now - attempt_at > GIVE_UP_AFTER:
+            _give_up(message, "Bandwidth's records could not be told apart from another message's")
+            return
+        # Only a callback carrying our tag can tell which record is ours; never guess, never re-send.
+        _later(message, now, attempt_at, "Bandwidth has records that could be this message or another one; "
+                                         "waiting for its delivery receipt.")
     elif complete and now - attempt_at >= CERTAIN_AFTER:
         _send_again(message, now)
     else:
         _later(message, now, attempt_at, "Bandwidth has no record of it yet; checking again shortly.")
 
 
-def _search(message: Message, attempt_at: datetime, now: datetime) -> tuple[MessageRecord | None, bool]:
-    """Our message among Bandwidth's records, and whether the search saw every record of the window."""
+def _search(message: Message, attempt_at: datetime, now: datetime) -> tuple[MessageRecord | None, bool, bool]:
+    """Our message among Bandwidth's records of the attempt's window: (the record when exactly one can be
+    ours, whether the search saw every record of the window, whether several candidates make it ambiguous)."""
     client = BandwidthClient(credentials_of(message.sms_configuration))
     candidates: list[MessageRecord] = []
     page_token = None
     for _page in range(SEARCH_PAGES):
         result = client.search_messages(
             source_tn=message.from_number, destination_tn=message.to_numbers[0],
-            from_date_time=attempt_at - WINDOW_BEFORE, to_date_time=now, limit=SEARCH_LIMIT, page_token=page_token,
+            from_date_time=attempt_at - WINDOW_BEFORE, to_date_time=min(now, attempt_at + WINDOW_AFTER),
+            limit=SEARCH_LIMIT, page_token=page_token,
         )
         candidates.extend(r for r in result.messages if r.message_id and r.direction.upper() != "INBOUND")
         page_token = result.next_page_token
@@ -80,11 +93,30 @@ def _search(message: Message, attempt_at: datetime, now: datetime) -> tuple[Mess
     # Records another of our messages already owns are not ours.
     owned = set(Message.objects.filter(provider_message_id__in=[r.message_id for r in candidates])
                 .values_list("provider_message_id", flat=True))
-    free = [r for r in candidates if r.message_id not in owned]
+    free = [r for r in candidates if r.message_id not in owned and _in_window(r, attempt_at)]
     if not free:
-        return None, page_token is None
-    far = timedelta(days=365)
-    return min(free, key=lambda r: abs((r.receive_time - attempt_at) if r.receive_time else far)), True
+        return None, page_token is None, False
+    if len(free) > 1 or _others_unsettled(message, attempt_at):
+        return None, True, True
+    return free[0], True, False
+
+
+def _in_window(record: MessageRecord, attempt_at: datetime) -> bool:
+    if record.receive_time is None:
+        return True
+    return attempt_at - WINDOW_BEFORE <= record.receive_time <= attempt_at + WINDOW_AFTER
+
+
+def _others_unsettled(message: Message, attempt_at: datetime) -> bool:
+    """Another of our messages to the same pair whose attempt overlaps this one and is not settled either."""
+    return (
+        Message.objects.filter(
+            direction=Message.Direction.OUTBOUND, from_number=message.from_number,
+            to_numbers__contains=message.to_numbers[:1], status__in=[Status.UNKNOWN, Status.SENDING],
+            provider_message_id="",
+            claimed_at__gte=attempt_at - WINDOW_AFTER, claimed_at__lte=attempt_at + WINDOW_AFTER,
+        ).exclude(pk=message.pk).exists()
+    )
 
 
 def _found(message: Message, record: MessageRecord) -> None:

@@ -47,7 +47,9 @@ def test_search_asks_for_sender_recipient_and_a_window_around_the_attempt(acme, 
     query = parse_qs(urlsplit(call.request.url).query)
     assert query["sourceTn"] == [DID] and query["destinationTn"] == [RECIPIENT]
     window = [datetime.fromisoformat(query[name][0]) for name in ("fromDateTime", "toDateTime")]
-    assert window[0] <= message.claimed_at - timedelta(minutes=4) and window[1] >= message.claimed_at
+    # Only when Bandwidth could have received this attempt: from just before it to the client's timeouts.
+    assert message.claimed_at - timedelta(seconds=15) <= window[0] <= message.claimed_at
+    assert message.claimed_at < window[1] <= message.claimed_at + timedelta(minutes=2)
     assert call.request.headers["Authorization"] == "Bearer token-1"
 
 
@@ -153,3 +155,24 @@ def test_read_timeout_then_reconciled_by_search_posts_once(acme, bandwidth, djan
     assert (message.status, message.provider_message_id) == ("sent", "bw-late")
     assert len(calls_to(bandwidth, "POST")) == 1
     assert callbacks == []
+
+
+def test_a_record_outside_the_attempts_window_is_never_taken_for_it(acme, bandwidth):
+    """A later message's record (same sender and recipient) must not settle this one (lost + duplicate)."""
+    message = unknown_message(acme)
+    later = (message.claimed_at + timedelta(minutes=1)).isoformat().replace("+00:00", "Z")
+    bandwidth.get(SEARCH_URL, json=search_answer(record(receiveTime=later)))
+    reconcile_message(message_id=message.pk)
+    message.refresh_from_db()
+    # Not settled with the other message's id: nothing in its own window, so it goes out again.
+    assert (message.status, message.provider_message_id) == ("queued", "")
+
+
+def test_two_unsettled_attempts_to_the_same_pair_wait_for_their_receipts(acme, bandwidth):
+    first, second = unknown_message(acme), unknown_message(acme)
+    bandwidth.get(SEARCH_URL, json=search_answer(record()))
+    with pytest.raises(ReconcileLater):
+        reconcile_message(message_id=first.pk)
+    first.refresh_from_db()
+    assert first.status == "unknown" and first.provider_message_id == ""
+    assert second.pk != first.pk and calls_to(bandwidth, "POST") == []
