@@ -5,7 +5,7 @@ Refusals come from the same service as the Compose screen: 400 for what was aske
 """
 
 from django.core.files.uploadedfile import UploadedFile
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
@@ -16,12 +16,10 @@ from rest_framework.response import Response
 from messaging import selectors_messages as selectors
 from messaging.models import Extension, Message
 from messaging.services import outbound
+from messaging.views.media import attachment_response
 
 MAX_PAGE_SIZE = 200
 FILTERS = ("direction", "status", "extension", "number")
-INLINE_TYPES = ("image/jpeg", "image/png", "image/gif")
-
-
 class MessageSerializer(serializers.ModelSerializer):
     to = serializers.ListField(source="to_numbers", child=serializers.CharField(), read_only=True)
     media = serializers.SerializerMethodField()
@@ -144,11 +142,9 @@ class MessageViewSet(viewsets.GenericViewSet):
     def media(self, request, pk=None, position=None):
         """A stored attachment's file (outbound uploads, inbound downloads)."""
         item = self.get_object().media.filter(position=int(position)).first()
-        if item is None or not item.file:
+        if item is None:
             raise Http404("No stored file for this attachment.")
-        content_type = item.content_type or "application/octet-stream"
-        return FileResponse(item.file.open("rb"), content_type=content_type,
-                            as_attachment=content_type not in INLINE_TYPES)
+        return attachment_response(item)
 
     def _data(self, pk) -> dict:
         try:
