@@ -138,7 +138,7 @@ def seed_tenant(index: int, *, create=None) -> tuple[str, str]:
     from django_tenants.utils import tenant_context
 
     from messaging.models import Trunk
-    from messaging.services import sms_configurations
+    from messaging.services.configuration import sms_configurations
     from tenants.models import WebhookEndpoint
     from tenants.services import create_tenant
 

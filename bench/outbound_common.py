@@ -266,7 +266,7 @@ def seed(*, slug: str, senders: int, rate: float | None, sim_url: str, callbacks
     from rest_framework.authtoken.models import Token
 
     from messaging.models import Extension, OutboundRule, Trunk
-    from messaging.services import sms_configurations
+    from messaging.services.configuration import sms_configurations
     from tenants.services import create_tenant
 
     password = secrets.token_urlsafe(16)

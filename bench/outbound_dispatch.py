@@ -13,7 +13,7 @@ never makes a message wait, so the figure is the pipeline's, not the carrier rat
 Each round, interleaved:
     plain     `--concurrency` threads, one requests.Session each, POST the same JSON the portal sends
               (applicationId, to, from, text, tag) with a bearer token from the simulator;
-    pipeline  this process queues the messages with outbound.queue_message (`--queue-threads` threads,
+    pipeline  this process queues the messages with compose.queue_message (`--queue-threads` threads,
               the publish to Celery included), the worker sends them; the clock runs from the first
               queue_message call to the simulator's acceptance time of the last message.
 
@@ -115,7 +115,7 @@ def run_pipeline(stack, seeded, args, count: int, label: str) -> dict:
     from django_tenants.utils import tenant_context
 
     from messaging.models import Extension, Message
-    from messaging.services import outbound
+    from messaging.services.outbound import compose
 
     oc.http_json(f"{stack.sim_url}/simulator/reset", data={})
     work = bodies(seeded, count, label)
@@ -127,7 +127,7 @@ def run_pipeline(stack, seeded, args, count: int, label: str) -> dict:
             with tenant_context(seeded.tenant):
                 extensions = [Extension.objects.get(number=n) for n in seeded.extensions]
                 for ext, dest, text in part:
-                    message = outbound.queue_message(extension=extensions[ext], to=[dest], text=text)
+                    message = compose.queue_message(extension=extensions[ext], to=[dest], text=text)
                     queued.append((message.pk, str(message.uid)))
         except BaseException as exc:  # noqa: BLE001 - reported by the main thread
             errors.append(exc)

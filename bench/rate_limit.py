@@ -7,7 +7,7 @@ Builds a fresh database (BENCH_DATABASE_URL, default postgres://postgres@127.0.0
 its own redis-server (the limiter's state lives there), the simulator (no faults, nobody called back) and
 `--workers` separate Celery worker processes (prefork, concurrency 1 each, so every slot is contended
 for by independent processes through Redis). One sender number with rate_per_second = R. The bench
-queues R x (seconds + 6) messages at once with outbound.queue_message (the hardest case: the whole
+queues R x (seconds + 6) messages at once with compose.queue_message (the hardest case: the whole
 backlog asks for slots in the first second), waits until all are sent, then measures from the
 simulator's own record of acceptance times (`receivedAt`, millisecond resolution):
 
@@ -84,13 +84,13 @@ def queue(seeded, count: int) -> set[str]:
     from django_tenants.utils import tenant_context
 
     from messaging.models import Extension
-    from messaging.services import outbound
+    from messaging.services.outbound import compose
 
     dests = oc.destinations(20)
     started = time.monotonic()
     with tenant_context(seeded.tenant):
         extension = Extension.objects.get(number=seeded.extensions[0])
-        uids = {str(outbound.queue_message(extension=extension, to=[dests[i % 20]], text=f"rate test {i}").uid)
+        uids = {str(compose.queue_message(extension=extension, to=[dests[i % 20]], text=f"rate test {i}").uid)
                 for i in range(count)}
     oc.say(f"queued {count} messages in {time.monotonic() - started:.1f} s")
     return uids

@@ -104,7 +104,7 @@ def fill_counts_and_paths() -> tuple[list[str], list[str]]:
     from tenants.models import Tenant, WebhookEndpoint
     from tenants.tasks import refresh_tenant_counts
 
-    tenants = sorted(Tenant.objects.exclude(schema_name="public"), key=lambda t: int(t.slug.rsplit("-", 1)[1]))
+    tenants = sorted(Tenant.objects.customers(), key=lambda t: int(t.slug.rsplit("-", 1)[1]))
     for tenant in tenants:
         with tenant_context(tenant):
             refresh_tenant_counts()

@@ -106,3 +106,11 @@ class ReconcileLater(Exception):
         super().__init__(reason)
         self.reason = reason
         self.retry_after = retry_after
+
+
+class MediaDownloadFailed(Exception):
+    """An inbound attachment download that may work later (Bandwidth unreachable, 5xx, 429)."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -34,7 +34,7 @@ def can_enter(user: AbstractBaseUser | AnonymousUser, tenant: Tenant) -> bool:
 def list_enterable_tenants(user: AbstractBaseUser | AnonymousUser):
     if not user.is_authenticated or not user.is_active:
         return Tenant.objects.none()
-    tenants = Tenant.objects.exclude(schema_name="public")
+    tenants = Tenant.objects.customers()
     if user.is_superuser:
         return tenants
     return tenants.filter(is_active=True, memberships__user=user).distinct()

@@ -45,7 +45,7 @@ class TenantViewSet(
     lookup_field = "slug"
 
     def get_queryset(self):
-        tenants = Tenant.objects.exclude(schema_name="public").order_by("name")
+        tenants = Tenant.objects.customers().order_by("name")
         query = self.request.query_params.get("q")
         if query:
             tenants = tenants.filter(name__icontains=query) | tenants.filter(slug__icontains=query)

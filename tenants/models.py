@@ -7,6 +7,12 @@ from django_tenants.models import DomainMixin, TenantMixin
 PUBLIC_SCHEMA = "public"
 
 
+class TenantQuerySet(models.QuerySet):
+    def customers(self) -> "TenantQuerySet":
+        """Every tenant but the public schema's row (which only exists for django-tenants' routing)."""
+        return self.exclude(schema_name=PUBLIC_SCHEMA)
+
+
 class Tenant(TenantMixin):
     name = models.CharField(max_length=100)
     slug = models.SlugField(max_length=48, unique=True)
@@ -19,6 +25,8 @@ class Tenant(TenantMixin):
     )
     # Filled by the tenants.refresh_tenant_counts task, so the Tenants page never scans schemas.
     counts = models.JSONField(default=dict, blank=True)
+
+    objects = TenantQuerySet.as_manager()
 
     auto_create_schema = True
     auto_drop_schema = True

@@ -1,27 +1,28 @@
 """Tasks about tenants. `refresh_tenant_counts` runs inside the schema of the tenant that queued it."""
 
-from celery import shared_task
 from django.db import connection
 from django_tenants.utils import tenant_context
 
-from messaging import selectors
+from messaging import dispatch
+from messaging.selectors.configuration import count_tenant_objects
+from portal.celery import app
 from tenants.models import Tenant
 
 
-@shared_task(name="tenants.refresh_tenant_counts", acks_late=True, ignore_result=False)
+@app.task(name="tenants.refresh_tenant_counts", acks_late=True, ignore_result=False)
 def refresh_tenant_counts() -> dict[str, int]:
     """Count the current tenant's objects and keep the figures on its public row (the Tenants page
     reads them there instead of visiting every schema). Safe to run twice: it only overwrites."""
-    counts = selectors.count_tenant_objects()
+    counts = count_tenant_objects()
     Tenant.objects.filter(schema_name=connection.schema_name).update(counts=counts)
     return counts
 
 
-@shared_task(name="tenants.refresh_all_tenant_counts")
+@app.task(name="tenants.refresh_all_tenant_counts")
 def refresh_all_tenant_counts() -> int:
     """Queue `refresh_tenant_counts` inside every tenant (Celery beat runs this periodically)."""
-    tenants = list(Tenant.objects.exclude(schema_name="public").only("pk", "schema_name"))
+    tenants = list(Tenant.objects.customers().only("pk", "schema_name"))
     for tenant in tenants:
         with tenant_context(tenant):
-            refresh_tenant_counts.delay()
+            dispatch.on_commit("tenants.refresh_tenant_counts")
     return len(tenants)

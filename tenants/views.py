@@ -48,14 +48,14 @@ def choose_tenant(request):
 
 
 def _tenant_or_404(slug: str) -> Tenant:
-    return get_object_or_404(Tenant.objects.exclude(schema_name="public"), slug=slug)
+    return get_object_or_404(Tenant.objects.customers(), slug=slug)
 
 
 @system_admin_required
 def tenant_list(request):
     query = request.GET.get("q", "").strip()
     tenants = (
-        Tenant.objects.exclude(schema_name="public")
+        Tenant.objects.customers()
         .annotate(admin_count=Count("memberships", filter=Q(memberships__user__is_active=True)))
         .order_by("name")
     )

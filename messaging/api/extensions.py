@@ -7,8 +7,8 @@ from rest_framework.response import Response
 
 from messaging.exceptions import MessagingError
 from messaging.models import Extension
-from messaging.phone import InvalidNumber, to_e164
-from messaging.services import extensions as service
+from messaging.numbers import InvalidNumber, to_e164
+from messaging.services.configuration import extensions as service
 
 ERROR_SCHEMA = {"type": "object", "properties": {"detail": {"type": "string"}, "code": {"type": "string"}}}
 

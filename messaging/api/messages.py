@@ -13,9 +13,9 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from messaging import selectors_messages as selectors
 from messaging.models import Extension, Message
-from messaging.services import outbound
+from messaging.selectors import messages as message_selectors
+from messaging.services.outbound import compose
 from messaging.views.media import attachment_response
 
 MAX_PAGE_SIZE = 200
@@ -65,7 +65,7 @@ class MessageSerializer(serializers.ModelSerializer):
         return [extension.number for extension in message.routed_to.all()]
 
     def get_error_description(self, message: Message) -> str:
-        return selectors.failure_reason(message)
+        return message_selectors.failure_reason(message)
 
 
 class RecipientsField(serializers.ListField):
@@ -113,7 +113,7 @@ class MessageViewSet(viewsets.GenericViewSet):
         incoming = MessageCreateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data
-        message = outbound.queue_message(extension=data["from_extension"], to=data["to"], text=data["text"],
+        message = compose.queue_message(extension=data["from_extension"], to=data["to"], text=data["text"],
                                          media=data["media"])
         return Response(self._data(message.pk), status=status.HTTP_202_ACCEPTED)
 
@@ -126,7 +126,7 @@ class MessageViewSet(viewsets.GenericViewSet):
     def list(self, request):
         params = request.query_params
         filters = {name: params.get(name) for name in FILTERS if params.get(name)}
-        page = selectors.page_of(selectors.list_messages(**filters), after=params.get("after"),
+        page = message_selectors.page_of(message_selectors.list_messages(**filters), after=params.get("after"),
                                  before=params.get("before"), size=_page_size(params.get("limit")))
         return Response({
             "next": self._page_url(request, "after", page.next_cursor),
@@ -148,7 +148,7 @@ class MessageViewSet(viewsets.GenericViewSet):
 
     def _data(self, pk) -> dict:
         try:
-            message = selectors.get_message(int(pk))
+            message = message_selectors.get_message(int(pk))
         except (Message.DoesNotExist, ValueError, TypeError):
             raise Http404("No such message.") from None
         return MessageSerializer(message, context={"request": self.request}).data

@@ -7,9 +7,9 @@ from rest_framework.response import Response
 
 from messaging.exceptions import MessagingError
 from messaging.models import InboundRule, OutboundRule, SmsConfiguration, Trunk
-from messaging.services import rule_formats as formats
-from messaging.services import rules as service
-from messaging.services.extensions import normalise_extension_number
+from messaging.services.configuration import rule_formats as formats
+from messaging.services.configuration import rules as service
+from messaging.services.configuration.extensions import normalise_extension_number
 
 ERROR_SCHEMA = {"type": "object", "properties": {"detail": {"type": "string"}, "code": {"type": "string"}}}
 RULE_QUERYSETS = {

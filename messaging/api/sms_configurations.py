@@ -5,9 +5,9 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from messaging import selectors
 from messaging.models import SmsConfiguration, Trunk
-from messaging.services import sms_configurations as service
+from messaging.selectors import configuration as configuration_selectors
+from messaging.services.configuration import sms_configurations as service
 
 
 class SmsConfigurationSerializer(serializers.ModelSerializer):
@@ -43,7 +43,8 @@ class SmsConfigurationViewSet(viewsets.ModelViewSet):
     serializer_class = SmsConfigurationSerializer
 
     def get_queryset(self):
-        return selectors.with_last_callback(SmsConfiguration.objects.select_related("trunk")).order_by("name")
+        configurations = SmsConfiguration.objects.select_related("trunk")
+        return configuration_selectors.with_last_callback(configurations).order_by("name")
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "webhook_urls": service.webhook_urls()}

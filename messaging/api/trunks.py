@@ -6,9 +6,9 @@ from rest_framework.response import Response
 
 from messaging.exceptions import MessagingError
 from messaging.models import PhoneNumber, Trunk
-from messaging.phone import InvalidNumber, to_e164
-from messaging.services import trunks as service
-from messaging.services.trunks import NumberEntry
+from messaging.numbers import InvalidNumber, to_e164
+from messaging.services.configuration import trunks as service
+from messaging.services.configuration.trunks import NumberEntry
 
 CAMPAIGN_ID_MAX_LENGTH = PhoneNumber._meta.get_field("campaign_id").max_length
 NUMBER_OBJECT_SCHEMA = {

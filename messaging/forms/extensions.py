@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 
 from messaging.exceptions import MessagingError
 from messaging.models import Extension, PhoneNumber
-from messaging.services.extensions import normalise_extension_number, normalise_sender_id
+from messaging.services.configuration.extensions import normalise_extension_number, normalise_sender_id
 
 SendSms = Extension.SendSms
 

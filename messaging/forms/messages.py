@@ -7,7 +7,7 @@ from django import forms
 from django.conf import settings
 
 from messaging.models import Extension, Message
-from messaging.services.outbound import MAX_TEXT_LENGTH
+from messaging.services.outbound.compose import MAX_TEXT_LENGTH
 
 NUMBER_SEPARATORS = re.compile(r"[,;\n\r]+")
 

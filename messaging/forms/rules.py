@@ -5,8 +5,8 @@ from django.core.exceptions import ValidationError
 
 from messaging.exceptions import MessagingError
 from messaging.models import Extension, InboundRule, OutboundRule, SmsConfiguration, Trunk
-from messaging.services import rule_formats as formats
-from messaging.services import rules as service
+from messaging.services.configuration import rule_formats as formats
+from messaging.services.configuration import rules as service
 
 ORDER_HELP = "Lower goes first. Empty: after the last rule. Move up / Move down on the rules page renumber 10, 20, 30…"
 

@@ -7,8 +7,8 @@ from django.core.exceptions import ValidationError
 
 from messaging.exceptions import MessagingError
 from messaging.models import PhoneNumber, Trunk
-from messaging.phone import InvalidNumber, to_e164
-from messaging.services.trunks import NumberEntry, normalise_host
+from messaging.numbers import InvalidNumber, to_e164
+from messaging.services.configuration.trunks import NumberEntry, normalise_host
 
 TenDlc = PhoneNumber.TenDlcStatus
 STATUS_WORDS = {

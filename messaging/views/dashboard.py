@@ -1,10 +1,10 @@
 from django.shortcuts import render
 
-from messaging import selectors
+from messaging.selectors import configuration as configuration_selectors
 
 
 def dashboard(request):
-    return render(request, "messaging/dashboard.html", {"counts": selectors.count_tenant_objects()})
+    return render(request, "messaging/dashboard.html", {"counts": configuration_selectors.count_tenant_objects()})
 
 
 def section_placeholder(title: str, description: str):
@@ -21,7 +21,6 @@ def section_placeholder(title: str, description: str):
 def audit_log(request):
     from django.core.paginator import Paginator
 
-    page = Paginator(selectors.list_audit_entries(object_type=request.GET.get("type") or None), 50).get_page(
-        request.GET.get("page")
-    )
+    entries = configuration_selectors.list_audit_entries(object_type=request.GET.get("type") or None)
+    page = Paginator(entries, 50).get_page(request.GET.get("page"))
     return render(request, "messaging/audit.html", {"page": page})

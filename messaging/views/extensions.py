@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from messaging.exceptions import MessagingError
 from messaging.forms.extensions import ExtensionForm, extension_initial
 from messaging.models import Extension
-from messaging.services import extensions as service
+from messaging.services.configuration import extensions as service
 
 
 def extension_list(request):

@@ -7,11 +7,11 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
-from messaging import selectors_messages as selectors
 from messaging.exceptions import MessagingError
 from messaging.forms.messages import ComposeForm, MessageFilterForm
 from messaging.models import Message
-from messaging.services import outbound
+from messaging.selectors import messages as message_selectors
+from messaging.services.outbound import compose
 
 PAGE_SIZE = 50
 
@@ -19,7 +19,7 @@ PAGE_SIZE = 50
 def message_list(request):
     form = MessageFilterForm(request.GET or None)
     filters = form.filters()
-    page = selectors.page_of(selectors.list_messages(**filters), after=request.GET.get("after"),
+    page = message_selectors.page_of(message_selectors.list_messages(**filters), after=request.GET.get("after"),
                              before=request.GET.get("before"), size=PAGE_SIZE)
     return render(request, "messaging/messages/list.html", {
         "form": form,
@@ -27,13 +27,13 @@ def message_list(request):
         "next_url": "?" + urlencode({**filters, "after": page.next_cursor}) if page.next_cursor else "",
         "previous_url": "?" + urlencode({**filters, "before": page.previous_cursor}) if page.previous_cursor else "",
         "filtered": bool(filters),
-        "unrouted_count": selectors.count_unrouted(),
+        "unrouted_count": message_selectors.count_unrouted(),
     })
 
 
 def message_detail(request, pk):
     try:
-        message = selectors.get_message(pk)
+        message = message_selectors.get_message(pk)
     except Message.DoesNotExist:
         raise Http404("No such message.") from None
     return render(request, "messaging/messages/detail.html", {"message": _row(message)})
@@ -43,7 +43,7 @@ def message_compose(request):
     form = ComposeForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            message = outbound.queue_message(**form.service_arguments())
+            message = compose.queue_message(**form.service_arguments())
         except MessagingError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
@@ -59,10 +59,10 @@ def message_status(request):
     """JSON for the page's polling: ?ids=1,2,3 → the current status and reason of each."""
     parts = [part.strip() for part in request.GET.get("ids", "").split(",")]
     ids = [int(part) for part in parts if part.isdigit() and len(part) < 19]
-    return JsonResponse({"messages": selectors.list_statuses(ids)}, headers={"Cache-Control": "no-store"})
+    return JsonResponse({"messages": message_selectors.list_statuses(ids)}, headers={"Cache-Control": "no-store"})
 
 
 def _row(message: Message) -> Message:
-    message.reason = selectors.failure_reason(message)
-    message.final = message.status in selectors.FINAL_STATUSES
+    message.reason = message_selectors.failure_reason(message)
+    message.final = message.status in message_selectors.FINAL_STATUSES
     return message

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from messaging.exceptions import MessagingError
 from messaging.forms import rules as forms
 from messaging.models import Extension, InboundRule, OutboundRule, SmsConfiguration, Trunk
-from messaging.services import rules as service
+from messaging.services.configuration import rules as service
 
 
 @dataclass(frozen=True)

@@ -6,18 +6,19 @@ from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from messaging import selectors
 from messaging.forms.sms_configurations import SmsConfigurationForm, apply_service_errors
 from messaging.models import SmsConfiguration
-from messaging.services import sms_configurations as service
+from messaging.selectors import configuration as configuration_selectors
+from messaging.services.configuration import sms_configurations as service
 
 
 def _configuration(pk: int) -> SmsConfiguration:
-    return get_object_or_404(selectors.with_last_callback(SmsConfiguration.objects.select_related("trunk")), pk=pk)
+    configurations = configuration_selectors.with_last_callback(SmsConfiguration.objects.select_related("trunk"))
+    return get_object_or_404(configurations, pk=pk)
 
 
 def configuration_list(request):
-    configurations = selectors.list_sms_configurations()
+    configurations = configuration_selectors.list_sms_configurations()
     urls = service.webhook_urls()
     for configuration in configurations:
         configuration.webhook_url = urls.get(configuration.pk, "")
@@ -26,7 +27,7 @@ def configuration_list(request):
         {
             "configurations": configurations,
             "legacy_retired": service.legacy_is_retired(),
-            "unregistered_numbers": selectors.list_numbers_needing_10dlc(),
+            "unregistered_numbers": configuration_selectors.list_numbers_needing_10dlc(),
         },
     )
 
@@ -71,9 +72,9 @@ def configuration_detail(request, pk):
         {
             "configuration": configuration,
             "webhook_url": service.webhook_url(configuration),
-            "recent_callbacks": selectors.list_recent_callbacks(configuration_id=configuration.pk),
+            "recent_callbacks": configuration_selectors.list_recent_callbacks(configuration_id=configuration.pk),
             "legacy_retired": service.legacy_is_retired(),
-            "unregistered_numbers": selectors.list_numbers_needing_10dlc(),
+            "unregistered_numbers": configuration_selectors.list_numbers_needing_10dlc(),
         },
     )
 

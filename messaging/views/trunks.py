@@ -3,18 +3,18 @@
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 
-from messaging import selectors
 from messaging.exceptions import MessagingError
 from messaging.forms.trunks import TrunkForm, trunk_initial
 from messaging.models import Trunk
-from messaging.services import trunks as service
+from messaging.selectors import configuration as configuration_selectors
+from messaging.services.configuration import trunks as service
 
 
 def trunk_list(request):
-    trunks = selectors.list_trunks()
+    trunks = configuration_selectors.list_trunks()
     return render(
         request, "messaging/trunks/list.html",
-        {"trunks": trunks, "unregistered_numbers": selectors.list_numbers_needing_10dlc()},
+        {"trunks": trunks, "unregistered_numbers": configuration_selectors.list_numbers_needing_10dlc()},
     )
 
 
@@ -47,7 +47,7 @@ def trunk_edit(request, pk):
 
 def trunk_delete(request, pk):
     """GET shows what would go and which SMS configurations hold the trunk; POST deletes."""
-    trunk = get_object_or_404(selectors.list_trunks(), pk=pk)
+    trunk = get_object_or_404(configuration_selectors.list_trunks(), pk=pk)
     refusal = None
     if request.method == "POST":
         try:

@@ -8,7 +8,7 @@ from django_tenants.utils import schema_context
 
 from messaging.exceptions import CallbackRejected
 from messaging.models import SmsConfiguration
-from messaging.services import callbacks
+from messaging.services.inbound import webhook
 from tenants.models import WebhookEndpoint
 
 REALM = "Bandwidth callbacks"
@@ -34,16 +34,16 @@ def bandwidth_callback(request, token: str):
         if expected is None:
             return JsonResponse({"detail": "Unknown webhook URL."}, status=404)
         username, password = expected
-        if username and not callbacks.credentials_match(
+        if username and not webhook.credentials_match(
             request.headers.get("Authorization"), username=username, password=password
         ):
             return _challenge()
         if int(request.META.get("CONTENT_LENGTH") or 0) > settings.WEBHOOK_MAX_BODY_BYTES:
             return JsonResponse({"detail": f"Body over {settings.WEBHOOK_MAX_BODY_BYTES} bytes."}, status=413)
         try:
-            events = callbacks.parse_callbacks(request.body)
+            events = webhook.parse_callbacks(request.body)
         except CallbackRejected as exc:
             return JsonResponse({"detail": exc.message}, status=exc.status)
-        stored, duplicates = callbacks.record_callbacks(configuration_id=endpoint.configuration_id, events=events)
+        stored, duplicates = webhook.record_callbacks(configuration_id=endpoint.configuration_id, events=events)
     # 200 only now: the rows are committed. An unknown event type is stored and acknowledged too.
     return JsonResponse({"status": "ok", "stored": stored, "duplicates": duplicates})

@@ -17,7 +17,7 @@ from messaging.models import (
     SmsConfiguration,
     Trunk,
 )
-from messaging.services import sms_configurations
+from messaging.services.configuration import sms_configurations
 from portal.celery import app
 from tenants.models import Tenant
 from tests.messaging.outbound_data import DID, OTHER_DID

@@ -9,7 +9,7 @@ import responses
 from django.core.cache import cache
 from django_tenants.utils import tenant_context
 
-from messaging.services import sms_configurations as service
+from messaging.services.configuration import sms_configurations as service
 from tests.messaging.conftest import CLIENT_SECRET
 
 pytestmark = pytest.mark.django_db

@@ -20,9 +20,9 @@ from responses import matchers
 from messaging import tasks
 from messaging.exceptions import TransientSendError
 from messaging.models import Message, MessageMedia, OptOut, SmsConfiguration
-from messaging.services import rate_limit, sending_delivery
-from messaging.services.outbound import queue_message
-from messaging.services.sending_delivery import deliver_message
+from messaging.services.outbound import deliver, rate_limit
+from messaging.services.outbound.compose import queue_message
+from messaging.services.outbound.deliver import deliver_message
 from portal.celery import app
 from tests.messaging.outbound_data import ACCOUNT, DID, RECIPIENT, SEND_URL, accepted, api_url, make_message, posted
 from tests.worker import running_worker
@@ -141,7 +141,7 @@ def test_429_goes_back_to_queued_honouring_retry_after(acme, bandwidth):
     {"body": requests.exceptions.ConnectTimeout("connect timed out")},
 ])
 def test_transient_failures_are_retried_by_the_task_then_succeed(acme, bandwidth, eager, failure, monkeypatch):
-    monkeypatch.setattr(sending_delivery, "BACKOFF_BASE", 0.01)
+    monkeypatch.setattr(deliver, "BACKOFF_BASE", 0.01)
     bandwidth.post(SEND_URL, **failure)
     bandwidth.post(SEND_URL, status=202, json=accepted())
     message = make_message(acme)
@@ -152,7 +152,7 @@ def test_transient_failures_are_retried_by_the_task_then_succeed(acme, bandwidth
 
 
 def test_backoff_grows_exponentially_with_jitter():
-    from messaging.services.sending_delivery import retry_delay
+    from messaging.services.outbound.deliver import retry_delay
 
     for attempt, ceiling in [(1, 2), (2, 4), (5, 32), (20, 600)]:
         delays = {retry_delay(attempt, None) for _ in range(20)}
@@ -164,7 +164,7 @@ def test_backoff_grows_exponentially_with_jitter():
 def test_5xx_fails_after_the_retry_limit_with_the_reason(acme, bandwidth, eager, settings, monkeypatch):
     settings.SMS_SEND_MAX_RETRIES = 2
     # Eager retries run at once; keep the backoff short so no retry looks "early".
-    monkeypatch.setattr(sending_delivery, "BACKOFF_BASE", 0.01)
+    monkeypatch.setattr(deliver, "BACKOFF_BASE", 0.01)
     bandwidth.post(SEND_URL, status=503, json={"type": "unavailable", "description": "Try later"})
     message = make_message(acme)
     tasks.deliver_message.apply(args=[message.pk])

@@ -1,12 +1,12 @@
-"""messaging.services.extensions: create, update and delete extensions, audited; rules that name them."""
+"""messaging.services.configuration.extensions: create, update and delete extensions, audited; rules that name them."""
 
 import pytest
 from django_tenants.utils import tenant_context
 
 from messaging.exceptions import MessagingError
 from messaging.models import AuditEntry, Extension, InboundRule, OutboundRule, PhoneNumber
-from messaging.services.extensions import create_extension, delete_extension, find_usage, update_extension
-from messaging.services.trunks import create_trunk
+from messaging.services.configuration.extensions import create_extension, delete_extension, find_usage, update_extension
+from messaging.services.configuration.trunks import create_trunk
 
 pytestmark = pytest.mark.django_db
 

@@ -2,7 +2,7 @@ import pytest
 from django_tenants.utils import tenant_context
 
 from messaging.models import Extension, InboundRule
-from messaging.services.inbound_routing import caller_matches, inbound_route
+from messaging.services.inbound.routing import caller_matches, inbound_route
 
 pytestmark = pytest.mark.django_db
 

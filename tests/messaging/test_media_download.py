@@ -7,7 +7,7 @@ from django.core.cache import cache
 from django_tenants.utils import tenant_context
 
 from messaging.models import Message, MessageMedia
-from messaging.services import media
+from messaging.services.inbound import media
 from tests.messaging.callbacks import callback
 from tests.messaging.inbound_helpers import deliver
 

@@ -4,7 +4,7 @@ import pytest
 from django_tenants.utils import tenant_context
 
 from messaging.models import Extension, InboundRule, Message, MessageMedia, OptOut, WebhookEvent
-from messaging.services import inbound
+from messaging.services.inbound import process
 from tests.messaging.callbacks import callback
 from tests.messaging.inbound_helpers import deliver
 
@@ -51,9 +51,9 @@ def test_unmatched_message_lands_in_unrouted(in_acme, acme_config):
 
 def test_processing_an_event_twice_has_the_effect_of_once(acme_config, reception):
     (event,) = deliver(acme_config, callback("message-received"))
-    inbound.process_callback(event_id=event.pk)
+    process.process_callback(event_id=event.pk)
     WebhookEvent.objects.filter(pk=event.pk).update(processed_at=None)  # as if the task died before marking it
-    inbound.process_callback(event_id=event.pk)
+    process.process_callback(event_id=event.pk)
     assert Message.objects.count() == 1
     assert MessageMedia.objects.count() == 1
 
@@ -124,7 +124,7 @@ def test_disabled_configuration_keeps_callbacks_waiting_until_enabled(in_acme, a
 
     acme_config.enabled = True
     acme_config.save(update_fields=["enabled"])
-    inbound.process_callback(event_id=event.pk)
+    process.process_callback(event_id=event.pk)
     assert Message.objects.count() == 1
 
 

@@ -5,7 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from messaging.exceptions import MessageInvalid, SendRefused
 from messaging.models import Message, MessageMedia, OptOut, PhoneNumber
-from messaging.services.outbound import queue_message
+from messaging.services.outbound.compose import queue_message
 from tests.messaging.outbound_data import DID, RECIPIENT, SEND_URL, accepted
 
 pytestmark = pytest.mark.django_db

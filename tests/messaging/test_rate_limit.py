@@ -15,8 +15,8 @@ from django.utils import timezone
 from messaging import tasks
 from messaging.exceptions import SendThrottled
 from messaging.models import Message, PhoneNumber
-from messaging.services import rate_limit
-from messaging.services.sending_delivery import deliver_message
+from messaging.services.outbound import rate_limit
+from messaging.services.outbound.deliver import deliver_message
 from tests.messaging.outbound_data import DID, SEND_URL, accepted, make_message
 
 WORKER = textwrap.dedent("""
@@ -24,7 +24,7 @@ WORKER = textwrap.dedent("""
     import django
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
     django.setup()
-    from messaging.services import rate_limit
+    from messaging.services.outbound import rate_limit
     number, rate, until = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
     sent = []
     while rate_limit.clock() < until:

@@ -11,9 +11,9 @@ from django.utils import timezone
 
 from messaging.exceptions import ReconcileLater
 from messaging.models import Message
-from messaging.services import delivery_events
-from messaging.services.sending_delivery import deliver_message
-from messaging.services.sending_reconcile import reconcile_message
+from messaging.services.outbound import status as outbound_status
+from messaging.services.outbound.deliver import deliver_message
+from messaging.services.outbound.reconcile import reconcile_message
 from tests.messaging.outbound_data import DID, RECIPIENT, SEARCH_URL, SEND_URL, accepted, make_message
 
 pytestmark = pytest.mark.django_db
@@ -135,7 +135,7 @@ def test_a_callback_that_already_moved_it_on_stops_the_reconciler(acme, bandwidt
              "to": RECIPIENT, "message": {"id": "bw-by-callback", "tag": str(message.uid), "from": DID,
                                           "to": [RECIPIENT], "direction": "out"}}
     with transaction.atomic():
-        delivery_events.apply_delivery_event(event=event)
+        outbound_status.apply_delivery_event(event=event)
     message.refresh_from_db()
     assert (message.status, message.provider_message_id) == ("delivered", "bw-by-callback")
     reconcile_message(message_id=message.pk)

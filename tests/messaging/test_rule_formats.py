@@ -3,7 +3,7 @@
 import pytest
 
 from messaging.exceptions import ConfigurationInvalid
-from messaging.services.rule_formats import (
+from messaging.services.configuration.rule_formats import (
     check_destination_length,
     format_did,
     normalise_caller_mask,

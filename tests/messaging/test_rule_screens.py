@@ -4,8 +4,8 @@ import pytest
 from django_tenants.utils import tenant_context
 
 from messaging.models import AuditEntry, Extension, InboundRule, OutboundRule, PhoneNumber
-from messaging.services import rules
-from messaging.services.extensions import create_extension
+from messaging.services.configuration import rules
+from messaging.services.configuration.extensions import create_extension
 
 pytestmark = pytest.mark.django_db
 

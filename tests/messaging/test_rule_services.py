@@ -1,13 +1,13 @@
-"""messaging.services.rules: create, update, delete and move inbound and outbound rules, audited."""
+"""messaging.services.configuration.rules: create, update, delete and move inbound and outbound rules, audited."""
 
 import pytest
 from django_tenants.utils import tenant_context
 
 from messaging.exceptions import ConfigurationInvalid
 from messaging.models import AuditEntry, Extension, InboundRule, OutboundRule, PhoneNumber, SmsConfiguration
-from messaging.services import rules
-from messaging.services.extensions import create_extension
-from messaging.services.trunks import create_trunk
+from messaging.services.configuration import rules
+from messaging.services.configuration.extensions import create_extension
+from messaging.services.configuration.trunks import create_trunk
 from tests.messaging.conftest import configuration_data
 
 pytestmark = pytest.mark.django_db

@@ -4,9 +4,9 @@ import pytest
 from django_tenants.utils import tenant_context
 
 from messaging.models import AuditEntry, InboundRule, OutboundRule, PhoneNumber
-from messaging.services import rules
-from messaging.services.extensions import create_extension
-from messaging.services.trunks import create_trunk
+from messaging.services.configuration import rules
+from messaging.services.configuration.extensions import create_extension
+from messaging.services.configuration.trunks import create_trunk
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ from django.db import connection
 from django_tenants.utils import tenant_context
 
 from messaging.models import AuditEntry, SmsConfiguration, Trunk
-from messaging.services import sms_configurations as service
+from messaging.services.configuration import sms_configurations as service
 from tenants.models import WebhookEndpoint
 from tests.messaging.conftest import CLIENT_SECRET, configuration_data
 

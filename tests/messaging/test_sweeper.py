@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from messaging import tasks
 from messaging.models import Message
-from messaging.services.sending_sweep import sweep_messages
+from messaging.services.outbound.sweep import sweep_messages
 from tests.messaging.outbound_data import SEARCH_URL, SEND_URL, accepted, make_message
 
 pytestmark = pytest.mark.django_db
@@ -61,7 +61,7 @@ def test_stuck_in_sending_is_reconciled_not_resent(acme, bandwidth, django_captu
     stuck.refresh_from_db()
     # The reconcile task (eager off: captured) is what runs next; run it as the worker would.
     assert stuck.status == "unknown" and "worker stopped while sending" in stuck.error_description
-    from messaging.services.sending_reconcile import reconcile_message
+    from messaging.services.outbound.reconcile import reconcile_message
 
     reconcile_message(message_id=stuck.pk)
     stuck.refresh_from_db()

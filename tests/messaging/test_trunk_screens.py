@@ -4,7 +4,7 @@ import pytest
 from django_tenants.utils import tenant_context
 
 from messaging.models import AuditEntry, PhoneNumber, SmsConfiguration, Trunk
-from messaging.services.trunks import NumberEntry, create_trunk
+from messaging.services.configuration.trunks import NumberEntry, create_trunk
 
 pytestmark = pytest.mark.django_db
 

@@ -1,11 +1,11 @@
-"""messaging.services.trunks: create, update and delete trunks with their DIDs, audited."""
+"""messaging.services.configuration.trunks: create, update and delete trunks with their DIDs, audited."""
 
 import pytest
 from django_tenants.utils import tenant_context
 
 from messaging.exceptions import ConfigurationInvalid, TrunkInUse
 from messaging.models import AuditEntry, PhoneNumber, SmsConfiguration, Trunk
-from messaging.services.trunks import NumberEntry, create_trunk, delete_trunk, update_trunk
+from messaging.services.configuration.trunks import NumberEntry, create_trunk, delete_trunk, update_trunk
 
 pytestmark = pytest.mark.django_db
 

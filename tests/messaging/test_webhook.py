@@ -9,9 +9,8 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from messaging import inbound_tasks
 from messaging.models import WebhookEvent
-from messaging.services import sms_configurations as service
+from messaging.services.configuration import sms_configurations as service
 from tests.messaging.callbacks import callback
 from tests.messaging.conftest import configuration_data
 
@@ -27,12 +26,6 @@ def webhook_path(tenant_a, acme_config):
     with tenant_context(tenant_a):
         return path_of(service.webhook_url(acme_config))
 
-
-@pytest.fixture
-def queued(monkeypatch):
-    calls = []
-    monkeypatch.setattr(inbound_tasks.process_callback, "delay", lambda event_id: calls.append(event_id))
-    return calls
 
 
 def events_in(tenant) -> int:

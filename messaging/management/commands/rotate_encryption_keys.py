@@ -17,7 +17,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         total = 0
-        for tenant in Tenant.objects.exclude(schema_name="public").order_by("slug"):
+        for tenant in Tenant.objects.customers().order_by("slug"):
             with tenant_context(tenant):
                 count = self._rotate_tenant()
             total += count

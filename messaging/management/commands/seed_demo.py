@@ -15,7 +15,7 @@ from django.db import transaction
 from django_tenants.utils import tenant_context
 
 from messaging.models import Extension, InboundRule, OutboundRule, PhoneNumber, SmsConfiguration, Trunk
-from messaging.services import sms_configurations
+from messaging.services.configuration import sms_configurations
 from tenants.models import Tenant
 from tenants.services import create_tenant
 

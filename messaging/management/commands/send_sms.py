@@ -10,7 +10,7 @@ from django_tenants.utils import tenant_context
 
 from messaging.exceptions import MessagingError
 from messaging.models import Extension
-from messaging.services import outbound
+from messaging.services.outbound import compose
 from tenants.models import Tenant
 
 
@@ -27,7 +27,7 @@ class Command(BaseCommand):
                             help="A file to attach, or an https URL; repeat for several.")
 
     def handle(self, *args, **options):
-        tenant = Tenant.objects.exclude(schema_name="public").filter(slug=options["tenant"]).first()
+        tenant = Tenant.objects.customers().filter(slug=options["tenant"]).first()
         if tenant is None:
             raise CommandError(f"There is no tenant {options['tenant']!r}.")
         with tenant_context(tenant), ExitStack() as files:
@@ -36,7 +36,7 @@ class Command(BaseCommand):
                 raise CommandError(f"Tenant {tenant.slug} has no extension {options['from_extension']}.")
             media = [self._media(item, files) for item in options["media"]]
             try:
-                message = outbound.queue_message(extension=extension, to=options["to"], text=options["text"],
+                message = compose.queue_message(extension=extension, to=options["to"], text=options["text"],
                                                  media=media)
             except MessagingError as exc:
                 raise CommandError(f"Not sent: {exc.message}") from exc

@@ -12,7 +12,7 @@ from binascii import Error as Base64Error
 from django.conf import settings
 from django.db import connection, transaction
 
-from messaging import inbound_tasks
+from messaging import dispatch
 from messaging.exceptions import CallbackRejected
 from messaging.models import WebhookEvent
 
@@ -117,5 +117,5 @@ def record_callbacks(*, configuration_id: int, events: list[dict]) -> tuple[int,
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(INSERT_SQL, [configuration_id, json.dumps(rows)])
         stored_ids = [row[0] for row in cursor.fetchall()]
-        transaction.on_commit(lambda: inbound_tasks.queue_callbacks(stored_ids))
+        dispatch.on_commit_each("messaging.process_callback", stored_ids)
     return len(stored_ids), len(events) - len(stored_ids)

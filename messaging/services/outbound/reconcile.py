@@ -18,12 +18,12 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from messaging import tasks
+from messaging import dispatch
 from messaging.bandwidth import BandwidthClient, BandwidthError, MessageRecord
 from messaging.exceptions import ReconcileLater
 from messaging.models import Message
-from messaging.services.sending_status import advance, failure_text
-from messaging.services.sms_configurations import credentials_of
+from messaging.services.configuration.sms_configurations import credentials_of
+from messaging.services.outbound.status import advance, failure_text
 
 Status = Message.Status
 
@@ -137,7 +137,7 @@ def _send_again(message: Message, now: datetime) -> None:
         error_description="Bandwidth has no record of the earlier attempt, so it is sent again.",
     )
     if moved:
-        tasks.publish_on_commit(tasks.deliver_message, message.pk)
+        dispatch.on_commit("messaging.deliver_message", message.pk)
 
 
 def _later(message: Message, now: datetime, attempt_at: datetime, reason: str) -> None:

@@ -16,7 +16,7 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from messaging.bandwidth import describe_error
 from messaging.models import Extension, Message, MessageMedia
-from messaging.phone import InvalidNumber, to_e164
+from messaging.numbers import InvalidNumber, to_e164
 
 FINAL_STATUSES = frozenset({Message.Status.DELIVERED, Message.Status.FAILED, Message.Status.RECEIVED})
 

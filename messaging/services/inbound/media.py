@@ -11,16 +11,9 @@ from django.db import connection, transaction
 
 from messaging.bandwidth.client import BandwidthClient
 from messaging.bandwidth.errors import BandwidthError
+from messaging.exceptions import MediaDownloadFailed
 from messaging.models import MessageMedia
-from messaging.services import sms_configurations
-
-
-class MediaDownloadFailed(Exception):
-    """A download that may work later (Bandwidth unreachable, 5xx, 429)."""
-
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
+from messaging.services.configuration import sms_configurations
 
 
 def allowed_type(content_type: str) -> bool:

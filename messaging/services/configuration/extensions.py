@@ -11,8 +11,8 @@ from django.db import IntegrityError, transaction
 
 from messaging.exceptions import ConfigurationInvalid, ExtensionInUse
 from messaging.models import AuditEntry, Extension, InboundRule, OutboundRule, PhoneNumber
-from messaging.phone import InvalidNumber, is_short_code, to_e164
-from messaging.services.audit import changed_fields, record_change, snapshot
+from messaging.numbers import InvalidNumber, is_short_code, to_e164
+from messaging.services.configuration.audit import changed_fields, record_change, snapshot
 
 EXTENSION_NUMBER = re.compile(r"^\d{2,8}$")
 NAME_MAX_LENGTH = Extension._meta.get_field("name").max_length

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db.models import F
 from django.utils import timezone
 
-from messaging import tasks
+from messaging import dispatch
 from messaging.bandwidth import (
     BandwidthClient,
     BandwidthError,
@@ -28,10 +28,10 @@ from messaging.bandwidth import (
 )
 from messaging.exceptions import SendRefused, SendThrottled, TransientSendError
 from messaging.models import Message, OptOut, PhoneNumber
-from messaging.services import rate_limit, routing
-from messaging.services.sending_media import media_urls_for_sending
-from messaging.services.sending_status import advance
-from messaging.services.sms_configurations import credentials_of
+from messaging.services.configuration.sms_configurations import credentials_of
+from messaging.services.outbound import rate_limit, routing
+from messaging.services.outbound.media import media_urls_for_sending
+from messaging.services.outbound.status import advance
 
 logger = logging.getLogger(__name__)
 Status = Message.Status
@@ -134,7 +134,7 @@ def _outcome_unknown(message: Message, exc: BandwidthOutcomeUnknown) -> None:
         "Bandwidth took the message. Checking with Bandwidth before sending again.",
     )
     if moved:
-        tasks.publish_on_commit(tasks.reconcile_message, message.pk, countdown=RECONCILE_FIRST_AFTER)
+        dispatch.on_commit("messaging.reconcile_message", message.pk, countdown=RECONCILE_FIRST_AFTER)
 
 
 def _retry_or_fail(message: Message, exc: BandwidthError) -> None:

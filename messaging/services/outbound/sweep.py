@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from messaging import tasks
+from messaging import dispatch
 from messaging.models import Message
 
 Status = Message.Status
@@ -36,8 +36,7 @@ def sweep_messages(*, now: datetime | None = None) -> dict[str, int]:
     due = Q(next_attempt_at__lte=now - GRACE) | Q(next_attempt_at__isnull=True, updated_at__lte=now - GRACE)
 
     queued = _take(outbound.filter(due, status=Status.QUEUED), Status.QUEUED, next_attempt_at=now)
-    for pk in queued:
-        tasks.publish_on_commit(tasks.deliver_message, pk)
+    dispatch.on_commit_each("messaging.deliver_message", queued)
 
     stuck_before = now - timedelta(seconds=settings.SMS_STUCK_AFTER_SECONDS)
     stuck = _take(
@@ -47,8 +46,7 @@ def sweep_messages(*, now: datetime | None = None) -> dict[str, int]:
         "message. Checking with Bandwidth before sending again.",
     )
     unknown = _take(outbound.filter(due, status=Status.UNKNOWN), Status.UNKNOWN, next_attempt_at=now)
-    for pk in [*stuck, *unknown]:
-        tasks.publish_on_commit(tasks.reconcile_message, pk)
+    dispatch.on_commit_each("messaging.reconcile_message", [*stuck, *unknown])
     return {"queued": len(queued), "stuck": len(stuck), "unknown": len(unknown)}
 
 

@@ -15,12 +15,12 @@ from django.core.files import File
 from django.db import connection, transaction
 from django.utils import timezone
 
-from messaging import tasks
+from messaging import dispatch
 from messaging.bandwidth import count_segments
 from messaging.exceptions import MessageInvalid, SendRefused
 from messaging.models import Extension, Message, OptOut, PhoneNumber
-from messaging.services import routing
-from messaging.services.sending_media import check_media, store_media
+from messaging.services.outbound import routing
+from messaging.services.outbound.media import check_media, store_media
 
 MAX_TEXT_LENGTH = 2048
 
@@ -58,7 +58,7 @@ def queue_message(
         )
         store_media(message, items)
         # Published while the tenant is current, so the task runs in this tenant's schema.
-        tasks.publish_on_commit(tasks.deliver_message, message.pk)
+        dispatch.on_commit("messaging.deliver_message", message.pk)
     return message
 
 

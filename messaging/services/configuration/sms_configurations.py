@@ -11,13 +11,13 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from messaging import inbound_tasks
+from messaging import dispatch
 from messaging.bandwidth.auth import Credentials, account_id_problem
 from messaging.bandwidth.client import BandwidthClient
 from messaging.bandwidth.errors import BandwidthError
 from messaging.models import SmsConfiguration, Trunk
-from messaging.phone import InvalidNumber, is_short_code, to_e164
-from messaging.services import audit
+from messaging.numbers import InvalidNumber, is_short_code, to_e164
+from messaging.services.configuration import audit
 from portal.urls_helpers import absolute_url
 from tenants.models import Tenant, WebhookEndpoint
 
@@ -185,7 +185,7 @@ def update_configuration(*, user, configuration: SmsConfiguration, data: dict) -
         )
         if configuration.enabled and not was_enabled:
             # Callbacks kept while it was disabled are processed now.
-            transaction.on_commit(lambda: inbound_tasks.process_waiting_callbacks.delay(configuration.pk))
+            dispatch.on_commit("messaging.process_waiting_callbacks", configuration.pk)
     return configuration
 
 

@@ -5,11 +5,11 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
-from messaging import inbound_tasks
+from messaging import dispatch
 from messaging.bandwidth.segments import count_segments
 from messaging.models import Message, MessageMedia, OptOut, SmsConfiguration, WebhookEvent
-from messaging.services.delivery_events import EVENT_STATUS, apply_delivery_event
-from messaging.services.inbound_routing import inbound_route
+from messaging.services.inbound.routing import inbound_route
+from messaging.services.outbound.status import EVENT_STATUS, apply_delivery_event
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +40,16 @@ def process_callback(*, event_id: int) -> None:
             _finish(event, WebhookEvent.State.PROCESSED, apply_delivery_event(event=event.payload))
         else:
             _finish(event, WebhookEvent.State.IGNORED, f"Unknown event type “{event.event_type}”: stored only.")
+
+
+def queue_waiting_callbacks(*, configuration_id: int) -> int:
+    """Queue the callbacks a disabled configuration kept waiting; return how many."""
+    ids = list(
+        WebhookEvent.objects.filter(configuration_id=configuration_id, processed_at__isnull=True)
+        .order_by("id").values_list("pk", flat=True)
+    )
+    dispatch.on_commit_each("messaging.process_callback", ids)
+    return len(ids)
 
 
 def _finish(event: WebhookEvent, state: str, note: str) -> None:
@@ -87,9 +97,7 @@ def _create_inbound(payload: dict, configuration, our_number: str, caller: str) 
     MessageMedia.objects.bulk_create(
         [MessageMedia(message=message, position=i, source_url=url[:500]) for i, url in enumerate(media_urls)]
     )
-    media_ids = list(message.media.values_list("pk", flat=True))
-    if media_ids:
-        transaction.on_commit(lambda: inbound_tasks.queue_media_downloads(media_ids))
+    dispatch.on_commit_each("messaging.download_media", list(message.media.values_list("pk", flat=True)))
     return message
 
 

@@ -6,7 +6,7 @@ Each function returns the normalised value or raises ConfigurationInvalid naming
 import re
 
 from messaging.exceptions import ConfigurationInvalid
-from messaging.phone import InvalidNumber, is_short_code, to_e164
+from messaging.numbers import InvalidNumber, is_short_code, to_e164
 
 DESTINATION_LENGTHS = range(8, 16)
 PREFIX = re.compile(r"^\+\d{1,15}$")

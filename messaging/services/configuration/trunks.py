@@ -10,8 +10,8 @@ from django.db.models import ProtectedError
 
 from messaging.exceptions import ConfigurationInvalid, TrunkInUse
 from messaging.models import AuditEntry, PhoneNumber, Trunk
-from messaging.phone import InvalidNumber, to_e164
-from messaging.services.audit import changed_fields, record_change, snapshot
+from messaging.numbers import InvalidNumber, to_e164
+from messaging.services.configuration.audit import changed_fields, record_change, snapshot
 
 NAME_MAX_LENGTH = Trunk._meta.get_field("name").max_length
 HOST_MAX_LENGTH = Trunk._meta.get_field("host").max_length

@@ -11,9 +11,9 @@ from django.db.models import Max
 
 from messaging.exceptions import ConfigurationInvalid
 from messaging.models import AuditEntry, Extension, InboundRule, OutboundRule, SmsConfiguration, Trunk
-from messaging.services.audit import changed_fields, record_change, snapshot
-from messaging.services.extensions import KEEP, Keep
-from messaging.services.rule_formats import (  # noqa: F401  (re-exported for forms, API and tests)
+from messaging.services.configuration.audit import changed_fields, record_change, snapshot
+from messaging.services.configuration.extensions import KEEP, Keep
+from messaging.services.configuration.rule_formats import (  # noqa: F401  (re-exported for forms, API and tests)
     RANGE_EXAMPLE,
     check_destination_length,
     format_did,

@@ -7,7 +7,7 @@ from django.db.models import Q
 
 from messaging.exceptions import MessageInvalid, SendRefused
 from messaging.models import Extension, OutboundRule, SmsConfiguration
-from messaging.phone import InvalidNumber, is_short_code, to_e164
+from messaging.numbers import InvalidNumber, is_short_code, to_e164
 
 SENDER_LABELS = dict(OutboundRule.Sender.choices)
 

@@ -1,0 +1,34 @@
+"""The backstop for lost inbound tasks: the webhook inbox and the media rows say what is left to do.
+
+Run periodically in each tenant (messaging.sweep_inbound). Re-queueing is always safe: processing locks
+the event row and skips a processed one; a stored attachment is left alone.
+"""
+
+from django.db.models import Q
+from django.utils import timezone
+
+from messaging import dispatch
+from messaging.models import MessageMedia, SmsConfiguration, WebhookEvent
+
+SWEEP_AFTER_SECONDS = 60
+BATCH = 1000
+
+
+def sweep_inbound() -> int:
+    """Queue again, in the current tenant, callbacks of enabled configurations and inbound media
+    downloads left waiting over SWEEP_AFTER_SECONDS; return how many were queued."""
+    cutoff = timezone.now() - timezone.timedelta(seconds=SWEEP_AFTER_SECONDS)
+    enabled = SmsConfiguration.objects.filter(enabled=True).values_list("pk", flat=True)
+    event_ids = list(
+        WebhookEvent.objects.filter(processed_at__isnull=True, received_at__lt=cutoff,
+                                    configuration_id__in=list(enabled))
+        .values_list("pk", flat=True)[:BATCH]
+    )
+    media_ids = list(
+        MessageMedia.objects.filter(Q(state=MessageMedia.State.PENDING), message__direction="in",
+                                    message__created_at__lt=cutoff)
+        .exclude(source_url="").values_list("pk", flat=True)[:BATCH]
+    )
+    dispatch.on_commit_each("messaging.process_callback", event_ids)
+    dispatch.on_commit_each("messaging.download_media", media_ids)
+    return len(event_ids) + len(media_ids)
