@@ -3,9 +3,10 @@
 import pytest
 from django_tenants.utils import tenant_context
 
-from messaging.models import AuditEntry, Extension, InboundRule, OutboundRule, PhoneNumber
+from messaging.models import AuditEntry, Extension, InboundRule, OutboundRule
 from messaging.services.configuration.extensions import create_extension
 from messaging.services.configuration.trunks import create_trunk
+from tests.messaging.factories import rows_of
 
 pytestmark = pytest.mark.django_db
 
@@ -16,16 +17,7 @@ def payload(**overrides) -> dict:
     return {"number": "101", "name": "Alice", "did": None, "send_sms": "allowed", "sender_id": ""} | overrides
 
 
-@pytest.fixture
-def alice(tenant_a, admin_a, acme_trunk) -> Extension:
-    with tenant_context(tenant_a):
-        PhoneNumber.objects.create(trunk=acme_trunk, number="+19195550101")
-        return create_extension(user=admin_a, number="101", name="Alice", did="+19195550100")
-
-
-def acme_rows(tenant_a) -> list:
-    with tenant_context(tenant_a):
-        return list(Extension.objects.values()) + list(AuditEntry.objects.values_list("id", flat=True))
+acme_rows = rows_of(Extension, AuditEntry)
 
 
 def test_list_shows_the_did_as_e164_or_null(api_a, tenant_a, admin_a, alice):

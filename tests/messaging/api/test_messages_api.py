@@ -3,26 +3,17 @@ other tenants get 404."""
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django_tenants.utils import tenant_context
 
 from messaging.bandwidth import describe_error
 from messaging.models import Message, MessageMedia, OptOut, PhoneNumber
-from tests.messaging.outbound_data import DID, RECIPIENT, make_message
+from tests.messaging.factories import DID, RECIPIENT, in_acme, make_message
+
+pytestmark = pytest.mark.usefixtures("media_in_tmp_path")
 
 MESSAGES = "/t/acme/api/v1/messages/"
 FIELDS = {"id", "uid", "direction", "from", "to", "text", "media", "status", "status_label", "segments",
           "provider_message_id", "error_code", "error_description", "warnings", "extension", "routed_to", "unrouted",
           "attempts", "created_at", "updated_at", "sent_at", "delivered_at", "failed_at"}
-
-
-@pytest.fixture(autouse=True)
-def _media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-
-
-def in_acme(acme, read):
-    with tenant_context(acme.tenant):
-        return read()
 
 
 def test_post_answers_202_with_the_queued_message_and_its_warnings(acme, api_a, django_capture_on_commit_callbacks):

@@ -3,10 +3,11 @@
 import pytest
 from django_tenants.utils import tenant_context
 
-from messaging.models import AuditEntry, InboundRule, OutboundRule, PhoneNumber
+from messaging.models import AuditEntry, InboundRule, OutboundRule
 from messaging.services.configuration import rules
 from messaging.services.configuration.extensions import create_extension
 from messaging.services.configuration.trunks import create_trunk
+from tests.messaging.factories import rows_of
 
 pytestmark = pytest.mark.django_db
 
@@ -14,24 +15,15 @@ INBOUND, OUTBOUND = "/t/acme/api/v1/inbound-rules/", "/t/acme/api/v1/outbound-ru
 
 
 @pytest.fixture
-def acme(tenant_a, admin_a, acme_trunk, acme_config):
+def main_line(tenant_a, acme_config, alice_and_bob, admin_a, acme_trunk) -> InboundRule:
     with tenant_context(tenant_a):
-        PhoneNumber.objects.create(trunk=acme_trunk, number="+19195550101")
-        create_extension(user=admin_a, number="101", name="Alice", did="+19195550100")
-        create_extension(user=admin_a, number="102", name="Bob")
-    return tenant_a
-
-
-@pytest.fixture
-def main_line(acme, admin_a, acme_trunk) -> InboundRule:
-    with tenant_context(acme):
         return rules.create_inbound_rule(user=admin_a, name="Main line", trunk=acme_trunk,
                                          did="+19195550100-+19195550199", extensions=["101", "102"])
 
 
 @pytest.fixture
-def local(acme, admin_a, acme_config) -> OutboundRule:
-    with tenant_context(acme):
+def local(tenant_a, acme_config, alice_and_bob, admin_a) -> OutboundRule:
+    with tenant_context(tenant_a):
         return rules.create_outbound_rule(user=admin_a, name="Local", sms_configuration=acme_config,
                                           extensions=["101"], destination_prefix="+1919")
 
@@ -45,10 +37,7 @@ def outbound_payload(configuration, /, **overrides) -> dict:
     return {"name": "Local", "sms_configuration": configuration.pk} | overrides
 
 
-def acme_rows(tenant) -> list:
-    with tenant_context(tenant):
-        return (list(InboundRule.objects.values()) + list(OutboundRule.objects.values())
-                + list(AuditEntry.objects.values_list("id", flat=True)))
+acme_rows = rows_of(InboundRule, OutboundRule, AuditEntry)
 
 
 def test_inbound_list_shows_did_range_and_extension_numbers(api_a, main_line, acme_trunk):
@@ -67,7 +56,7 @@ def test_outbound_list_shows_all_fields(api_a, local, acme_config):
     }]
 
 
-def test_create_inbound_rule_normalises_did_and_mask(api_a, acme, acme_trunk):
+def test_create_inbound_rule_normalises_did_and_mask(api_a, tenant_a, acme_config, alice_and_bob, acme_trunk):
     response = api_a.post(INBOUND, inbound_payload(acme_trunk, did="919-555-0100 - 919-555-0199",
                                                    caller_mask="+1 919 *** ****", extensions=["102", "101"]),
                           format="json")
@@ -76,7 +65,7 @@ def test_create_inbound_rule_normalises_did_and_mask(api_a, acme, acme_trunk):
     assert (body["did"], body["caller_mask"], body["extensions"]) == (
         "+19195550100-+19195550199", "+1919*******", ["101", "102"]
     )
-    with tenant_context(acme):
+    with tenant_context(tenant_a):
         assert AuditEntry.objects.get(object_type="inbound rule").action == "create"
 
 
@@ -107,12 +96,14 @@ def test_create_outbound_rule_with_defaults_is_for_all_extensions_and_goes_last(
         ({"order": -1}, "order", ""),
     ],
 )
-def test_bad_inbound_field_answers_400_with_the_field_error(api_a, acme, acme_trunk, overrides, field, fragment):
+def test_bad_inbound_field_answers_400_with_the_field_error(
+    api_a, tenant_a, acme_config, alice_and_bob, acme_trunk, overrides, field, fragment
+):
     response = api_a.post(INBOUND, inbound_payload(acme_trunk, **overrides), format="json")
     assert response.status_code == 400
     errors = response.json()[field]
     assert errors and fragment in " ".join(errors), response.json()
-    with tenant_context(acme):
+    with tenant_context(tenant_a):
         assert not InboundRule.objects.exists()
 
 
@@ -131,12 +122,14 @@ def test_bad_inbound_field_answers_400_with_the_field_error(api_a, acme, acme_tr
         ({"extensions": ["101", "101"]}, "extensions", "listed twice"),
     ],
 )
-def test_bad_outbound_field_answers_400_with_the_field_error(api_a, acme, acme_config, overrides, field, fragment):
+def test_bad_outbound_field_answers_400_with_the_field_error(
+    api_a, tenant_a, acme_config, alice_and_bob, overrides, field, fragment
+):
     response = api_a.post(OUTBOUND, outbound_payload(acme_config, **overrides), format="json")
     assert response.status_code == 400
     errors = response.json()[field]
     assert errors and fragment in " ".join(errors), response.json()
-    with tenant_context(acme):
+    with tenant_context(tenant_a):
         assert not OutboundRule.objects.exists()
 
 
@@ -146,14 +139,14 @@ def test_duplicate_name_answers_400_on_the_name_field(api_a, main_line, acme_tru
     assert response.json()["name"] == ["An inbound rule named “Main line” already exists."]
 
 
-def test_partial_update_changes_only_what_is_given(api_a, acme, main_line):
+def test_partial_update_changes_only_what_is_given(api_a, tenant_a, main_line):
     response = api_a.patch(f"{INBOUND}{main_line.pk}/", {"caller_mask": "+19195550142"}, format="json")
     assert response.status_code == 200, response.json()
     body = response.json()
     assert (body["caller_mask"], body["did"], body["extensions"]) == (
         "+19195550142", "+19195550100-+19195550199", ["101", "102"]
     )
-    with tenant_context(acme):
+    with tenant_context(tenant_a):
         assert AuditEntry.objects.get(action="update").changes == {"caller_mask": ["", "+19195550142"]}
 
 
@@ -162,7 +155,7 @@ def test_partial_update_cannot_leave_an_inbound_rule_without_extensions(api_a, m
     assert response.status_code == 400 and response.json()["code"] == "required"
 
 
-def test_outbound_update_replaces_extensions_and_null_length_means_any(api_a, acme, local, acme_config):
+def test_outbound_update_replaces_extensions_and_null_length_means_any(api_a, local, acme_config):
     api_a.patch(f"{OUTBOUND}{local.pk}/", {"destination_length": 11}, format="json")
     body = outbound_payload(acme_config, extensions=["101", "102"], destination_prefix="+1",
                             destination_length=None, sender="trunk_did", order=5, enabled=False)
@@ -171,15 +164,15 @@ def test_outbound_update_replaces_extensions_and_null_length_means_any(api_a, ac
     assert response.json() == {"id": local.pk, **body}
 
 
-def test_delete_answers_204_and_keeps_the_extensions(api_a, acme, main_line, local):
+def test_delete_answers_204_and_keeps_the_extensions(api_a, tenant_a, main_line, local):
     assert api_a.delete(f"{INBOUND}{main_line.pk}/").status_code == 204
     assert api_a.delete(f"{OUTBOUND}{local.pk}/").status_code == 204
-    with tenant_context(acme):
+    with tenant_context(tenant_a):
         assert not InboundRule.objects.exists() and not OutboundRule.objects.exists()
         assert AuditEntry.objects.filter(action="delete").count() == 2
 
 
-def test_rule_id_of_another_tenant_does_not_exist_here(api_a, acme, tenant_b, admin_b):
+def test_rule_id_of_another_tenant_does_not_exist_here(api_a, acme_config, alice_and_bob, tenant_b, admin_b):
     with tenant_context(tenant_b):
         trunk = create_trunk(user=admin_b, name="Globex", host="192.0.2.50", numbers=["+19195550150"])
         create_extension(user=admin_b, number="101")
@@ -194,9 +187,9 @@ def test_rule_id_of_another_tenant_does_not_exist_here(api_a, acme, tenant_b, ad
 
 
 def test_admin_of_other_tenant_gets_404_on_every_rule_endpoint_and_nothing_changes(
-    api_b, acme, main_line, local, acme_trunk, acme_config
+    api_b, tenant_a, main_line, local, acme_trunk, acme_config
 ):
-    before = acme_rows(acme)
+    before = acme_rows(tenant_a)
     responses = []
     for collection, rule, body in [
         (INBOUND, main_line, inbound_payload(acme_trunk, name="Hijacked")),
@@ -210,7 +203,7 @@ def test_admin_of_other_tenant_gets_404_on_every_rule_endpoint_and_nothing_chang
         ]
     assert [r.status_code for r in responses] == [404] * 12
     assert all(r.json() == {"detail": "Not found."} for r in responses)
-    assert acme_rows(acme) == before
+    assert acme_rows(tenant_a) == before
 
 
 def test_rule_endpoints_are_in_the_openapi_schema(api_client):

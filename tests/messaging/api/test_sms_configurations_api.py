@@ -3,7 +3,7 @@ from django_tenants.utils import tenant_context
 
 from messaging.models import SmsConfiguration, Trunk
 from messaging.services.configuration import sms_configurations as service
-from tests.messaging.conftest import APPLICATION_ID, CLIENT_SECRET
+from tests.messaging.factories import APPLICATION_ID, CLIENT_SECRET
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,8 @@ import pytest
 from django_tenants.utils import tenant_context
 
 from messaging.models import AuditEntry, PhoneNumber, SmsConfiguration, Trunk
-from messaging.services.configuration.trunks import NumberEntry, create_trunk
+from messaging.services.configuration.trunks import create_trunk
+from tests.messaging.factories import rows_of
 
 pytestmark = pytest.mark.django_db
 
@@ -16,18 +17,7 @@ def payload(**overrides) -> dict:
     return {"name": "BW Raleigh", "host": "sip.bandwidth.example", "enabled": True, "numbers": []} | overrides
 
 
-@pytest.fixture
-def raleigh(tenant_a, admin_a) -> Trunk:
-    with tenant_context(tenant_a):
-        return create_trunk(
-            user=admin_a, name="BW Raleigh", host="sip.bandwidth.example",
-            numbers=[NumberEntry("+19195550100", Status.REGISTERED, "CABC123"), "+19195550101"],
-        )
-
-
-def acme_rows(tenant_a) -> list:
-    with tenant_context(tenant_a):
-        return list(Trunk.objects.values()) + list(PhoneNumber.objects.values())
+acme_rows = rows_of(Trunk, PhoneNumber)
 
 
 def test_list_shows_numbers_as_objects(api_a, raleigh):

@@ -3,7 +3,6 @@
 import pytest
 import requests
 import responses
-from django.core.cache import cache
 
 from messaging.bandwidth import (
     BandwidthAuthError,
@@ -13,28 +12,11 @@ from messaging.bandwidth import (
     BandwidthUnavailable,
     Credentials,
 )
-
-API = "https://messaging.bandwidth.com/api/v2"
-TOKEN_URL = "https://api.bandwidth.com/api/v1/oauth2/token"
-ACCOUNT = "9900123"
-MEDIA_URL = f"{API}/users/{ACCOUNT}/media"
-OAUTH = Credentials(account_id=ACCOUNT, username="client-id", password="client-secret-xyz")
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    cache.clear()
-
-
-@pytest.fixture
-def bandwidth():
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        mock.post(TOKEN_URL, json={"access_token": "token-1", "token_type": "Bearer", "expires_in": 3600})
-        yield mock
+from tests.messaging.factories import ACCOUNT, API_URL, MEDIA_URL, OAUTH, TOKEN_URL
 
 
 def check(credentials=OAUTH):
-    BandwidthClient(credentials, messaging_api_url=API, oauth_token_url=TOKEN_URL).check_connection()
+    BandwidthClient(credentials, messaging_api_url=API_URL, oauth_token_url=TOKEN_URL).check_connection()
 
 
 def test_working_credentials_pass(bandwidth):
@@ -72,7 +54,7 @@ def test_403_says_no_permission(bandwidth):
 
 
 def test_403_with_an_old_style_account_id_explains_it(bandwidth):
-    bandwidth.get(f"{API}/users/u-abc123/media", status=403, json={"type": "forbidden"})
+    bandwidth.get(f"{API_URL}/users/u-abc123/media", status=403, json={"type": "forbidden"})
     with pytest.raises(BandwidthPermissionError) as caught:
         check(Credentials(account_id="u-abc123", username="client-id", password="client-secret-xyz"))
     assert "7-digit account number" in caught.value.user_message

@@ -6,7 +6,7 @@ from django_tenants.utils import tenant_context
 
 from messaging.fields import SecretUnreadable
 from messaging.models import SmsConfiguration
-from tests.messaging.conftest import CLIENT_SECRET
+from tests.messaging.factories import CLIENT_SECRET
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from django_tenants.utils import tenant_context
 from messaging.models import AuditEntry, SmsConfiguration, Trunk
 from messaging.services.configuration import sms_configurations as service
 from tenants.models import WebhookEndpoint
-from tests.messaging.conftest import CLIENT_SECRET, configuration_data
+from tests.messaging.factories import CLIENT_SECRET, configuration_data
 
 pytestmark = pytest.mark.django_db
 

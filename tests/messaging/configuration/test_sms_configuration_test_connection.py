@@ -6,28 +6,13 @@ import datetime
 import pytest
 import requests
 import responses
-from django.core.cache import cache
 from django_tenants.utils import tenant_context
 
 from messaging.services.configuration import sms_configurations as service
-from tests.messaging.conftest import CLIENT_SECRET
+from tests.messaging.factories import CLIENT_SECRET, MEDIA_URL, TOKEN_URL, configuration_data
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _no_cached_tokens():
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def bandwidth(settings):
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as fake:
-        fake.token_url = settings.BANDWIDTH_OAUTH_TOKEN_URL
-        fake.media_url = f"{settings.BANDWIDTH_MESSAGING_API_URL}/users/9900123/media"
-        yield fake
+# No token unless the test issues one: the tests look at the token request itself.
+pytestmark = [pytest.mark.django_db, pytest.mark.bandwidth(token=None)]
 
 
 def issue_token(bandwidth, status=200):
@@ -36,12 +21,12 @@ def issue_token(bandwidth, status=200):
         if status == 200
         else {"error": "invalid_client"}
     )
-    bandwidth.add(responses.POST, bandwidth.token_url, json=body, status=status)
+    bandwidth.add(responses.POST, TOKEN_URL, json=body, status=status)
 
 
 def test_oauth_success_fetches_a_token_then_calls_the_account(client_a, acme_config, bandwidth):
     issue_token(bandwidth)
-    bandwidth.add(responses.GET, bandwidth.media_url, json=[], status=200)
+    bandwidth.add(responses.GET, MEDIA_URL, json=[], status=200)
 
     page = client_a.post(f"/t/acme/sms/{acme_config.pk}/test-connection/", follow=True)
 
@@ -62,14 +47,14 @@ def test_refused_client_credentials_say_wrong_credentials(tenant_a, acme_config,
 
 def test_forbidden_says_no_permission(tenant_a, acme_config, bandwidth):
     issue_token(bandwidth)
-    bandwidth.add(responses.GET, bandwidth.media_url, json={"type": "forbidden", "description": "nope"}, status=403)
+    bandwidth.add(responses.GET, MEDIA_URL, json={"type": "forbidden", "description": "nope"}, status=403)
     with tenant_context(tenant_a):
         result = service.check_connection(configuration=acme_config)
     assert not result.ok and "not allowed" in result.message
 
 
 def test_unreachable_bandwidth_says_so(tenant_a, acme_config, bandwidth):
-    bandwidth.add(responses.POST, bandwidth.token_url, body=requests.ConnectionError("connection refused"))
+    bandwidth.add(responses.POST, TOKEN_URL, body=requests.ConnectionError("connection refused"))
     with tenant_context(tenant_a):
         result = service.check_connection(configuration=acme_config)
     assert not result.ok and "could not be reached" in result.message
@@ -77,13 +62,11 @@ def test_unreachable_bandwidth_says_so(tenant_a, acme_config, bandwidth):
 
 def test_legacy_uses_basic_auth_on_the_api_call(tenant_a, acme_trunk, bandwidth, settings):
     settings.BANDWIDTH_LEGACY_CUTOFF = datetime.date.today() + datetime.timedelta(days=3)
-    from tests.messaging.conftest import configuration_data
-
     with tenant_context(tenant_a):
         legacy = service.create_configuration(
             user=None, data=configuration_data(acme_trunk, auth_type="legacy", username="apiuser", password="apipass-1")
         )
-    bandwidth.add(responses.GET, bandwidth.media_url, json=[], status=200)
+    bandwidth.add(responses.GET, MEDIA_URL, json=[], status=200)
     with tenant_context(tenant_a):
         result = service.check_connection(configuration=legacy)
     assert result.ok
@@ -93,8 +76,6 @@ def test_legacy_uses_basic_auth_on_the_api_call(tenant_a, acme_trunk, bandwidth,
 
 def test_retired_legacy_user_is_reported_without_calling_bandwidth(tenant_a, acme_trunk, bandwidth, settings):
     settings.BANDWIDTH_LEGACY_CUTOFF = datetime.date.today() + datetime.timedelta(days=3)
-    from tests.messaging.conftest import configuration_data
-
     with tenant_context(tenant_a):
         legacy = service.create_configuration(user=None, data=configuration_data(acme_trunk, auth_type="legacy"))
     settings.BANDWIDTH_LEGACY_CUTOFF = datetime.date.today()
@@ -106,7 +87,7 @@ def test_retired_legacy_user_is_reported_without_calling_bandwidth(tenant_a, acm
 
 def test_api_test_connection_answers_in_plain_words(api_a, acme_config, bandwidth):
     issue_token(bandwidth)
-    bandwidth.add(responses.GET, bandwidth.media_url, json=[], status=200)
+    bandwidth.add(responses.GET, MEDIA_URL, json=[], status=200)
     answer = api_a.post(f"/t/acme/api/v1/sms-configurations/{acme_config.pk}/test-connection/")
     assert answer.status_code == 200
     assert answer.json()["ok"] is True and "Connected" in answer.json()["detail"]

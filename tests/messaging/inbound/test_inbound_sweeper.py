@@ -6,8 +6,9 @@ from django_tenants.utils import tenant_context
 
 from messaging import tasks
 from messaging.models import WebhookEvent
+from messaging.services.configuration import sms_configurations as service
 from messaging.services.inbound import webhook
-from tests.messaging.callbacks import callback
+from tests.messaging.factories import callback, configuration_data
 
 pytestmark = pytest.mark.django_db
 
@@ -47,9 +48,6 @@ def test_sweeper_leaves_processed_events_and_disabled_configurations_alone(tenan
 
 def test_enabling_a_configuration_queues_its_waiting_callbacks(tenant_a, acme_config, acme_trunk, published, queued,
                                                                django_capture_on_commit_callbacks):
-    from messaging.services.configuration import sms_configurations as service
-    from tests.messaging.conftest import configuration_data
-
     with tenant_context(tenant_a):
         service.update_configuration(user=None, configuration=acme_config,
                                      data=configuration_data(acme_trunk, password="", enabled=False))

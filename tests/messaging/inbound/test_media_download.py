@@ -3,35 +3,21 @@
 import pytest
 import requests
 import responses
-from django.core.cache import cache
 from django_tenants.utils import tenant_context
 
 from messaging.models import Message, MessageMedia
 from messaging.services.inbound import media
-from tests.messaging.callbacks import callback
-from tests.messaging.inbound_helpers import deliver
+from tests.messaging.factories import callback, receive_callbacks
 
-pytestmark = pytest.mark.django_db
+# The token is "tok", the files go to tmp_path.
+pytestmark = [pytest.mark.django_db, pytest.mark.bandwidth(token="tok"), pytest.mark.usefixtures("media_in_tmp_path")]
 
 PHOTO_URL = "https://messaging.bandwidth.com/api/v2/users/9900123/media/14762070468292kw2fuqty55yp2b2/0/photo.jpg"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
-@pytest.fixture
-def bandwidth(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.FileSystemStorage",
-                                                          "OPTIONS": {"location": str(tmp_path)}}}
-    cache.clear()
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as fake:
-        fake.add(responses.POST, settings.BANDWIDTH_OAUTH_TOKEN_URL,
-                 json={"access_token": "tok", "token_type": "Bearer", "expires_in": 3600})
-        yield fake
-    cache.clear()
-
-
 def received_media(tenant, configuration, url=PHOTO_URL) -> MessageMedia:
-    deliver(configuration, callback("message-received", message__media=[url]))
+    receive_callbacks(configuration, callback("message-received", message__media=[url]))
     return MessageMedia.objects.get()
 
 

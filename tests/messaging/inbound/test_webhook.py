@@ -11,8 +11,7 @@ from hypothesis import strategies as st
 
 from messaging.models import WebhookEvent
 from messaging.services.configuration import sms_configurations as service
-from tests.messaging.callbacks import callback
-from tests.messaging.conftest import configuration_data
+from tests.messaging.factories import callback, configuration_data
 
 pytestmark = pytest.mark.django_db
 

@@ -24,12 +24,20 @@ from messaging.services.outbound import deliver, rate_limit
 from messaging.services.outbound.compose import queue_message
 from messaging.services.outbound.deliver import deliver_message
 from portal.celery import app
-from tests.messaging.outbound_data import ACCOUNT, DID, RECIPIENT, SEND_URL, accepted, api_url, make_message, posted
+from tests.messaging.factories import (
+    ACCOUNT,
+    APPLICATION_ID,
+    DID,
+    RECIPIENT,
+    SEND_URL,
+    accepted,
+    api_url,
+    make_message,
+    posted,
+)
 from tests.worker import running_worker
 
 # No module-wide django_db mark: `acme` brings the test transaction, `committed_acme` commits instead.
-
-APPLICATION_ID = "93de2206-9669-4e07-948d-329f4b722ee2"
 
 
 def reload(message) -> Message:

@@ -7,7 +7,7 @@ import pytest
 from messaging.exceptions import MessageInvalid, SendRefused
 from messaging.models import OutboundRule, SmsConfiguration
 from messaging.services.outbound.routing import outbound_route
-from tests.messaging.outbound_data import DID, OTHER_DID, RECIPIENT
+from tests.messaging.factories import DID, OTHER_DID, RECIPIENT
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 from messaging import tasks
 from messaging.models import Message
 from messaging.services.outbound.sweep import sweep_messages
-from tests.messaging.outbound_data import SEARCH_URL, SEND_URL, accepted, make_message
+from tests.messaging.factories import SEARCH_URL, SEND_URL, accepted, make_message
 
 pytestmark = pytest.mark.django_db
 

@@ -6,14 +6,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from messaging.exceptions import MessageInvalid, SendRefused
 from messaging.models import Message, MessageMedia, OptOut, PhoneNumber
 from messaging.services.outbound.compose import queue_message
-from tests.messaging.outbound_data import DID, RECIPIENT, SEND_URL, accepted
+from tests.messaging.factories import DID, RECIPIENT, SEND_URL, accepted
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_in_tmp_path")]
 
 
 def jpeg(name="photo.jpg", size=1000, content_type="image/jpeg"):

@@ -17,7 +17,7 @@ from messaging.exceptions import SendThrottled
 from messaging.models import Message, PhoneNumber
 from messaging.services.outbound import rate_limit
 from messaging.services.outbound.deliver import deliver_message
-from tests.messaging.outbound_data import DID, SEND_URL, accepted, make_message
+from tests.messaging.factories import DID, SEND_URL, accepted, make_message
 
 WORKER = textwrap.dedent("""
     import json, os, sys, time

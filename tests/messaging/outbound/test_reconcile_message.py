@@ -14,7 +14,7 @@ from messaging.models import Message
 from messaging.services.outbound import status as outbound_status
 from messaging.services.outbound.deliver import deliver_message
 from messaging.services.outbound.reconcile import reconcile_message
-from tests.messaging.outbound_data import DID, RECIPIENT, SEARCH_URL, SEND_URL, accepted, make_message
+from tests.messaging.factories import DID, RECIPIENT, SEARCH_URL, SEND_URL, accepted, make_message
 
 pytestmark = pytest.mark.django_db
 

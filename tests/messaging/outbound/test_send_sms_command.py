@@ -6,7 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from messaging.models import Message, OptOut, PhoneNumber
-from tests.messaging.outbound_data import DID, RECIPIENT
+from tests.messaging.factories import DID, RECIPIENT
 
 pytestmark = pytest.mark.django_db
 

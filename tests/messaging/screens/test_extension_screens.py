@@ -3,8 +3,9 @@
 import pytest
 from django_tenants.utils import tenant_context
 
-from messaging.models import AuditEntry, Extension, InboundRule, OutboundRule, PhoneNumber
+from messaging.models import AuditEntry, Extension, InboundRule, OutboundRule
 from messaging.services.configuration.extensions import create_extension
+from tests.messaging.factories import in_acme
 
 pytestmark = pytest.mark.django_db
 
@@ -13,18 +14,6 @@ LIST, ADD = "/t/acme/extensions/", "/t/acme/extensions/add/"
 
 def form_data(**overrides) -> dict:
     return {"number": "101", "name": "Alice", "did": "", "send_sms": "allowed", "sender_id": ""} | overrides
-
-
-@pytest.fixture
-def alice(tenant_a, admin_a, acme_trunk) -> Extension:
-    with tenant_context(tenant_a):
-        PhoneNumber.objects.create(trunk=acme_trunk, number="+19195550101")
-        return create_extension(user=admin_a, number="101", name="Alice", did="+19195550100")
-
-
-def in_acme(tenant_a, read):
-    with tenant_context(tenant_a):
-        return read()
 
 
 def field_errors(response, field: str) -> list[str]:

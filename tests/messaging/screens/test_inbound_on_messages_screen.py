@@ -5,24 +5,21 @@ from django.core.files.base import ContentFile
 from django_tenants.utils import tenant_context
 
 from messaging.models import Extension, InboundRule, MessageMedia
-from tests.messaging.callbacks import callback
-from tests.messaging.inbound_helpers import deliver
+from tests.messaging.factories import callback, receive_callbacks
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def stored_inbound(tenant_a, acme_config, acme_trunk, settings, tmp_path):
-    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.FileSystemStorage",
-                                                          "OPTIONS": {"location": str(tmp_path)}}}
+def stored_inbound(tenant_a, acme_config, acme_trunk, media_in_tmp_path):
     with tenant_context(tenant_a):
         reception = Extension.objects.create(number="100", name="Reception")
         rule = InboundRule.objects.create(name="Main", trunk=acme_trunk, did_start="+19195550100",
                                           did_end="+19195550100")
         rule.extensions.add(reception)
-        deliver(acme_config, callback("message-received", message__text="Routed hello"))
-        deliver(acme_config, callback("message-received", to="+19195550999", message__id="nobody",
-                                      message__text="Lost hello", message__media=[]))
+        receive_callbacks(acme_config, callback("message-received", message__text="Routed hello"))
+        receive_callbacks(acme_config, callback("message-received", to="+19195550999", message__id="nobody",
+                                                message__text="Lost hello", message__media=[]))
         photo = MessageMedia.objects.get()
         photo.file.save("t_acme/photo.png", ContentFile(b"\x89PNG fake"), save=False)
         photo.content_type, photo.state = "image/png", "stored"

@@ -12,18 +12,12 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django_tenants.utils import tenant_context
 
 from messaging.bandwidth import count_segments
 from messaging.models import Message, OptOut, PhoneNumber
-from tests.messaging.outbound_data import DID, RECIPIENT, make_message
+from tests.messaging.factories import DID, RECIPIENT, in_acme, make_message
 
 LIST, COMPOSE, STATUS = "/t/acme/messages/", "/t/acme/messages/compose/", "/t/acme/messages/status/"
-
-
-def in_acme(acme, read):
-    with tenant_context(acme.tenant):
-        return read()
 
 
 def test_log_shows_newest_first_with_status_reason_warnings_and_extensions(acme, client_a):

@@ -3,9 +3,9 @@
 import pytest
 from django_tenants.utils import tenant_context
 
-from messaging.models import AuditEntry, Extension, InboundRule, OutboundRule, PhoneNumber
+from messaging.models import AuditEntry, Extension, InboundRule, OutboundRule
 from messaging.services.configuration import rules
-from messaging.services.configuration.extensions import create_extension
+from tests.messaging.factories import in_acme
 
 pytestmark = pytest.mark.django_db
 
@@ -14,25 +14,16 @@ INBOUND_ADD, OUTBOUND_ADD = "/t/acme/rules/inbound/add/", "/t/acme/rules/outboun
 
 
 @pytest.fixture
-def acme(tenant_a, admin_a, acme_trunk, acme_config):
+def main_line(tenant_a, acme_config, alice_and_bob, admin_a, acme_trunk) -> InboundRule:
     with tenant_context(tenant_a):
-        PhoneNumber.objects.create(trunk=acme_trunk, number="+19195550101")
-        create_extension(user=admin_a, number="101", name="Alice", did="+19195550100")
-        create_extension(user=admin_a, number="102", name="Bob")
-    return tenant_a
-
-
-@pytest.fixture
-def main_line(acme, admin_a, acme_trunk) -> InboundRule:
-    with tenant_context(acme):
         return rules.create_inbound_rule(user=admin_a, name="Main line", trunk=acme_trunk,
                                          did="+19195550100-+19195550199", caller_mask="+1919*******",
                                          extensions=["101", "102"])
 
 
 @pytest.fixture
-def local(acme, admin_a, acme_config) -> OutboundRule:
-    with tenant_context(acme):
+def local(tenant_a, acme_config, alice_and_bob, admin_a) -> OutboundRule:
+    with tenant_context(tenant_a):
         return rules.create_outbound_rule(user=admin_a, name="Local", sms_configuration=acme_config,
                                           extensions=["101"], destination_prefix="+1919", destination_length=11,
                                           sender="extension_did")
@@ -46,11 +37,6 @@ def inbound_data(trunk, /, **overrides) -> dict:
 def outbound_data(configuration, /, **overrides) -> dict:
     return {"name": "Local", "extensions": [], "destination_prefix": "", "destination_length": "",
             "sms_configuration": configuration.pk, "sender": "configuration", "order": "", "enabled": "on"} | overrides
-
-
-def in_acme(tenant_a, read):
-    with tenant_context(tenant_a):
-        return read()
 
 
 def field_errors(response, field: str) -> list[str]:
@@ -78,18 +64,22 @@ def test_empty_page_says_what_is_missing(client_a, tenant_a):
     assert "add a trunk" in html and "add an extension" in html
 
 
-def test_outbound_rule_without_extensions_is_shown_as_all_extensions(client_a, acme, admin_a, acme_config):
-    with tenant_context(acme):
+def test_outbound_rule_without_extensions_is_shown_as_all_extensions(
+    client_a, tenant_a, acme_config, alice_and_bob, admin_a
+):
+    with tenant_context(tenant_a):
         rules.create_outbound_rule(user=admin_a, name="Anyone", sms_configuration=acme_config)
     assert "all extensions" in client_a.get(RULES).content.decode()
 
 
-def test_add_inbound_rule_stores_the_range_and_mask_normalised(client_a, acme, acme_trunk):
+def test_add_inbound_rule_stores_the_range_and_mask_normalised(
+    client_a, tenant_a, acme_config, alice_and_bob, acme_trunk
+):
     data = inbound_data(acme_trunk, did="919-555-0100 - 919-555-0199", caller_mask="+1 919 *** ****",
                         extensions=["101", "102"])
     response = client_a.post(INBOUND_ADD, data)
     assert response.status_code == 302 and response["Location"] == RULES + "#inbound-rules"
-    with tenant_context(acme):
+    with tenant_context(tenant_a):
         rule = InboundRule.objects.get()
         assert (rule.did_start, rule.did_end, rule.caller_mask) == ("+19195550100", "+19195550199", "+1919*******")
         assert list(rule.extensions.values_list("number", flat=True)) == ["101", "102"] and rule.order == 10
@@ -115,20 +105,22 @@ def test_add_inbound_rule_stores_the_range_and_mask_normalised(client_a, acme, a
         ({"order": "-1"}, "order", ""),
     ],
 )
-def test_bad_inbound_field_is_shown_next_to_it(client_a, acme, acme_trunk, overrides, field, fragment):
+def test_bad_inbound_field_is_shown_next_to_it(
+    client_a, tenant_a, acme_config, alice_and_bob, acme_trunk, overrides, field, fragment
+):
     response = client_a.post(INBOUND_ADD, inbound_data(acme_trunk, **overrides))
     assert response.status_code == 200
     errors = field_errors(response, field)
     assert errors and fragment in " ".join(errors), response.context["form"].errors
-    assert not in_acme(acme, InboundRule.objects.exists)
+    assert not in_acme(tenant_a, InboundRule.objects.exists)
 
 
-def test_add_outbound_rule_stores_prefix_length_and_sender(client_a, acme, acme_config):
+def test_add_outbound_rule_stores_prefix_length_and_sender(client_a, tenant_a, acme_config, alice_and_bob):
     data = outbound_data(acme_config, extensions=["101"], destination_prefix="+1 919", destination_length="11",
                          sender="extension_did")
     response = client_a.post(OUTBOUND_ADD, data)
     assert response.status_code == 302 and response["Location"] == RULES + "#outbound-rules"
-    with tenant_context(acme):
+    with tenant_context(tenant_a):
         rule = OutboundRule.objects.get()
         assert (rule.destination_prefix, rule.destination_length, rule.sender) == ("+1919", 11, "extension_did")
 
@@ -149,15 +141,17 @@ def test_add_outbound_rule_stores_prefix_length_and_sender(client_a, acme, acme_
         ({"extensions": ["109"]}, "extensions", "valid choice"),
     ],
 )
-def test_bad_outbound_field_is_shown_next_to_it(client_a, acme, acme_config, overrides, field, fragment):
+def test_bad_outbound_field_is_shown_next_to_it(
+    client_a, tenant_a, acme_config, alice_and_bob, overrides, field, fragment
+):
     response = client_a.post(OUTBOUND_ADD, outbound_data(acme_config, **overrides))
     assert response.status_code == 200
     errors = field_errors(response, field)
     assert errors and fragment in " ".join(errors), response.context["form"].errors
-    assert not in_acme(acme, OutboundRule.objects.exists)
+    assert not in_acme(tenant_a, OutboundRule.objects.exists)
 
 
-def test_duplicate_rule_name_is_refused_on_the_name_field(client_a, acme, main_line, acme_trunk):
+def test_duplicate_rule_name_is_refused_on_the_name_field(client_a, main_line, acme_trunk):
     response = client_a.post(INBOUND_ADD, inbound_data(acme_trunk, name="MAIN LINE"))
     assert field_errors(response, "name") == ["An inbound rule named “MAIN LINE” already exists."]
 
@@ -170,41 +164,43 @@ def test_edit_forms_start_with_the_stored_values(client_a, main_line, local):
     assert (outbound["destination_prefix"].value(), outbound["sender"].value()) == ("+1919", "extension_did")
 
 
-def test_edit_saves_and_audits_the_changed_fields(client_a, acme, main_line, acme_trunk):
+def test_edit_saves_and_audits_the_changed_fields(client_a, tenant_a, main_line, acme_trunk):
     data = inbound_data(acme_trunk, did="+19195550100-+19195550199", caller_mask="", extensions=["102"],
                         order="10")
     assert client_a.post(f"/t/acme/rules/inbound/{main_line.pk}/", data).status_code == 302
-    with tenant_context(acme):
+    with tenant_context(tenant_a):
         assert AuditEntry.objects.get(action="update").changes == {
             "caller_mask": ["+1919*******", ""], "extensions": [["101", "102"], ["102"]],
         }
 
 
-def test_edit_with_an_empty_length_means_any_length(client_a, acme, local, acme_config):
+def test_edit_with_an_empty_length_means_any_length(client_a, tenant_a, local, acme_config):
     data = outbound_data(acme_config, extensions=["101"], destination_prefix="+1919", sender="extension_did",
                          order="10")
     assert client_a.post(f"/t/acme/rules/outbound/{local.pk}/", data).status_code == 302
-    with tenant_context(acme):
+    with tenant_context(tenant_a):
         local.refresh_from_db()
         assert local.destination_length is None
 
 
-def test_move_buttons_renumber_the_rules(client_a, acme, admin_a, acme_config):
-    with tenant_context(acme):
+def test_move_buttons_renumber_the_rules(client_a, tenant_a, acme_config, alice_and_bob, admin_a):
+    with tenant_context(tenant_a):
         for name in ["A", "B", "C"]:
             rules.create_outbound_rule(user=admin_a, name=name, sms_configuration=acme_config)
         c = OutboundRule.objects.get(name="C")
     response = client_a.post(f"/t/acme/rules/outbound/{c.pk}/move/", {"direction": "up"})
     assert response.status_code == 302 and response["Location"] == RULES + "#outbound-rules"
-    assert names_in_order(acme, OutboundRule) == ["A", "C", "B"]
+    assert names_in_order(tenant_a, OutboundRule) == ["A", "C", "B"]
     client_a.post(f"/t/acme/rules/outbound/{c.pk}/move/", {"direction": "up"})
-    assert in_acme(acme, lambda: list(OutboundRule.objects.values_list("name", "order"))) == [
+    assert in_acme(tenant_a, lambda: list(OutboundRule.objects.values_list("name", "order"))) == [
         ("C", 10), ("A", 20), ("B", 30)
     ]
 
 
-def test_first_rule_has_move_up_disabled_and_last_has_move_down_disabled(client_a, acme, admin_a, acme_trunk):
-    with tenant_context(acme):
+def test_first_rule_has_move_up_disabled_and_last_has_move_down_disabled(
+    client_a, tenant_a, acme_config, alice_and_bob, admin_a, acme_trunk
+):
+    with tenant_context(tenant_a):
         for name in ["A", "B"]:
             rules.create_inbound_rule(user=admin_a, name=name, trunk=acme_trunk, did="+19195550100",
                                       extensions=["101"])
@@ -212,26 +208,26 @@ def test_first_rule_has_move_up_disabled_and_last_has_move_down_disabled(client_
     assert html.count('aria-label="Move up" disabled') == 1 and html.count('aria-label="Move down" disabled') == 1
 
 
-def test_move_is_post_only_and_a_bad_direction_changes_nothing(client_a, acme, main_line):
+def test_move_is_post_only_and_a_bad_direction_changes_nothing(client_a, tenant_a, main_line):
     path = f"/t/acme/rules/inbound/{main_line.pk}/move/"
     assert client_a.get(path).status_code == 405
     response = client_a.post(path, {"direction": "sideways"}, follow=True)
     assert "“sideways” is not a direction" in response.content.decode()
-    assert not in_acme(acme, AuditEntry.objects.filter(action="update").exists)
+    assert not in_acme(tenant_a, AuditEntry.objects.filter(action="update").exists)
 
 
-def test_delete_asks_for_confirmation_then_deletes(client_a, acme, main_line, local):
+def test_delete_asks_for_confirmation_then_deletes(client_a, tenant_a, main_line, local):
     for kind, rule, model in [("inbound", main_line, InboundRule), ("outbound", local, OutboundRule)]:
         path = f"/t/acme/rules/{kind}/{rule.pk}/delete/"
         confirm = client_a.get(path)
         assert confirm.status_code == 200 and b'type="submit" class="danger"' in confirm.content
         assert client_a.post(path)["Location"] == f"{RULES}#{kind}-rules"
-        assert not in_acme(acme, model.objects.exists)
-    assert in_acme(acme, Extension.objects.count) == 2
-    assert in_acme(acme, AuditEntry.objects.filter(action="delete").count) == 2
+        assert not in_acme(tenant_a, model.objects.exists)
+    assert in_acme(tenant_a, Extension.objects.count) == 2
+    assert in_acme(tenant_a, AuditEntry.objects.filter(action="delete").count) == 2
 
 
-def test_unknown_rule_is_404(client_a, acme):
+def test_unknown_rule_is_404(client_a, acme_config, alice_and_bob):
     for kind in ["inbound", "outbound"]:
         assert client_a.get(f"/t/acme/rules/{kind}/999999/").status_code == 404
         assert client_a.post(f"/t/acme/rules/{kind}/999999/delete/").status_code == 404
@@ -239,13 +235,13 @@ def test_unknown_rule_is_404(client_a, acme):
 
 
 def test_admin_of_other_tenant_gets_404_on_every_rule_page_and_nothing_changes(
-    client_b, acme, main_line, local, acme_trunk, acme_config
+    client_b, tenant_a, main_line, local, acme_trunk, acme_config
 ):
     def rows():
         return (list(InboundRule.objects.values()) + list(OutboundRule.objects.values())
                 + list(AuditEntry.objects.values_list("id", flat=True)))
 
-    before = in_acme(acme, rows)
+    before = in_acme(tenant_a, rows)
     posts = {
         INBOUND_ADD: inbound_data(acme_trunk, name="Hijacked"),
         OUTBOUND_ADD: outbound_data(acme_config, name="Hijacked"),
@@ -260,4 +256,4 @@ def test_admin_of_other_tenant_gets_404_on_every_rule_page_and_nothing_changes(
     for path, data in posts.items():
         assert client_b.get(path).status_code == 404, path
         assert client_b.post(path, data).status_code == 404, path
-    assert in_acme(acme, rows) == before
+    assert in_acme(tenant_a, rows) == before

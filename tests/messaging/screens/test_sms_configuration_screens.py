@@ -5,7 +5,7 @@ from django_tenants.utils import tenant_context
 
 from messaging.models import AuditEntry, SmsConfiguration
 from messaging.services.configuration import sms_configurations as service
-from tests.messaging.conftest import APPLICATION_ID, CLIENT_SECRET
+from tests.messaging.factories import APPLICATION_ID, CLIENT_SECRET
 
 pytestmark = pytest.mark.django_db
 

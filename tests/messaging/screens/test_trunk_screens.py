@@ -5,6 +5,7 @@ from django_tenants.utils import tenant_context
 
 from messaging.models import AuditEntry, PhoneNumber, SmsConfiguration, Trunk
 from messaging.services.configuration.trunks import NumberEntry, create_trunk
+from tests.messaging.factories import in_acme
 
 pytestmark = pytest.mark.django_db
 
@@ -17,26 +18,12 @@ def form_data(**overrides) -> dict:
 
 
 @pytest.fixture
-def raleigh(tenant_a, admin_a) -> Trunk:
-    with tenant_context(tenant_a):
-        return create_trunk(
-            user=admin_a, name="BW Raleigh", host="sip.bandwidth.example",
-            numbers=[NumberEntry("+19195550100", Status.REGISTERED, "CABC123"), "+19195550101"],
-        )
-
-
-@pytest.fixture
 def sales_sms(tenant_a, raleigh) -> SmsConfiguration:
     with tenant_context(tenant_a):
         return SmsConfiguration.objects.create(
             name="Sales SMS", trunk=raleigh, account_id="9900123",
             application_id="93de2206-9669-4e07-948d-329f4b722ee2", username="client-id", password="secret",
         )
-
-
-def in_acme(tenant_a, read):
-    with tenant_context(tenant_a):
-        return read()
 
 
 def field_errors(response, field: str) -> list[str]:
