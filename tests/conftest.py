@@ -111,33 +111,3 @@ def api_a(api_client, admin_a):
 def api_b(api_client, admin_b):
     api_client.force_authenticate(admin_b)
     return api_client
-
-
-@pytest.fixture
-def published(monkeypatch) -> list[tuple[str, tuple, dict]]:
-    """What messaging.dispatch hands to the broker, as (task name, args, kwargs), instead of publishing.
-
-    Publishing happens on commit: wrap the code in django_capture_on_commit_callbacks(execute=True)."""
-    from messaging import dispatch
-
-    class Published(list):
-        on_publish = staticmethod(lambda name, args: None)
-
-    calls = Published()
-
-    def record(name, args, kwargs, **options) -> bool:
-        calls.append((name, args, kwargs))
-        calls.on_publish(name, args)
-        return True
-
-    monkeypatch.setattr(dispatch, "publish", record)
-    return calls
-
-
-
-@pytest.fixture
-def queued(published) -> list[int]:
-    """The event ids of the messaging.process_callback tasks published, in order."""
-    ids: list[int] = []
-    published.on_publish = lambda name, args: ids.append(args[0]) if name == "messaging.process_callback" else None
-    return ids

@@ -1,114 +1,88 @@
-from types import SimpleNamespace
+"""The messaging fixtures: Acme's trunk, configuration and extensions, the one `acme` ready to send, a faked
+Bandwidth, what dispatch publishes, fresh Redis. What they build comes from tests/messaging/factories.py."""
 
 import pytest
 import responses
-from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django_tenants.utils import tenant_context
 
-from messaging.models import (
-    AuditEntry,
-    Extension,
-    Message,
-    OptOut,
-    OutboundRule,
-    PhoneNumber,
-    SmsConfiguration,
-    Trunk,
-)
+from messaging.models import Extension, PhoneNumber, SmsConfiguration, Trunk
 from messaging.services.configuration import sms_configurations
+from messaging.services.configuration.extensions import create_extension
+from messaging.services.configuration.trunks import NumberEntry, create_trunk
 from portal.celery import app
 from tenants.models import Tenant
-from tests.messaging.outbound_data import DID, OTHER_DID
-
-APPLICATION_ID = "93de2206-9669-4e07-948d-329f4b722ee2"
-CLIENT_SECRET = "s3cret-Client-Secret-value-42"
+from tests.messaging.factories import DID, OTHER_DID, TOKEN, TOKEN_URL, build_acme, clear_acme, configuration_data
 
 
-def configuration_data(trunk, **overrides) -> dict:
-    data = {
-        "name": "Main SMS", "trunk": trunk, "sender_id": "", "account_id": "9900123",
-        "application_id": APPLICATION_ID, "auth_type": "oauth", "username": "client-id-123",
-        "password": CLIENT_SECRET, "callback_username": "", "callback_password": "", "enabled": True,
-    }
-    return data | overrides
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "bandwidth(token='token-1', strict=False): the OAuth token the `bandwidth` fixture serves (None: none, "
+        "the test adds its own); strict fails the test when a faked answer goes unused",
+    )
+
+
+# --- Acme, piece by piece (each made in Acme's schema; the test body stays in public unless it asks for acme_schema)
+
+
+@pytest.fixture
+def acme_schema(tenant_a) -> Tenant:
+    """The test body runs in Acme's schema."""
+    with tenant_context(tenant_a):
+        yield tenant_a
 
 
 @pytest.fixture
 def acme_trunk(tenant_a) -> Trunk:
+    """Trunk "BW Raleigh" with one DID, +19195550100."""
     with tenant_context(tenant_a):
         trunk = Trunk.objects.create(name="BW Raleigh", host="sip.bandwidth.example")
-        PhoneNumber.objects.create(trunk=trunk, number="+19195550100")
+        PhoneNumber.objects.create(trunk=trunk, number=DID)
     return trunk
 
 
 @pytest.fixture
+def second_did(tenant_a, acme_trunk) -> PhoneNumber:
+    """A second DID on acme_trunk, +19195550101."""
+    with tenant_context(tenant_a):
+        return PhoneNumber.objects.create(trunk=acme_trunk, number=OTHER_DID)
+
+
+@pytest.fixture
 def acme_config(tenant_a, acme_trunk, admin_a) -> SmsConfiguration:
+    """SMS configuration "Main SMS" on acme_trunk, created (and audited) by the service."""
     with tenant_context(tenant_a):
         return sms_configurations.create_configuration(user=admin_a, data=configuration_data(acme_trunk))
 
 
-# --- Outbound: Acme with a trunk, an SMS configuration, extensions and a US rule; Bandwidth faked with `responses`.
+@pytest.fixture
+def alice(tenant_a, admin_a, second_did) -> Extension:
+    """Extension 101 "Alice" with her own DID, +19195550100, created (and audited) by the service."""
+    with tenant_context(tenant_a):
+        return create_extension(user=admin_a, number="101", name="Alice", did=DID)
 
 
 @pytest.fixture
-def fresh_redis():
-    """Tokens and rate-limit schedules live in Redis: a test using Bandwidth or Acme starts without them.
-    (Not autouse: a plugin's autouse fixture would run for every test of the session.)"""
-    cache.clear()
-    yield
-    cache.clear()
+def alice_and_bob(tenant_a, admin_a, alice) -> tuple[Extension, Extension]:
+    """Alice and extension 102 "Bob", who has no DID of his own."""
+    with tenant_context(tenant_a):
+        return alice, create_extension(user=admin_a, number="102", name="Bob")
 
 
 @pytest.fixture
-def bandwidth(fresh_redis):
-    """Bandwidth's API faked with `responses`; a token is always available."""
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        mock.post(settings.BANDWIDTH_OAUTH_TOKEN_URL,
-                  json={"access_token": "token-1", "token_type": "Bearer", "expires_in": 3600})
-        yield mock
+def raleigh(tenant_a, admin_a) -> Trunk:
+    """Trunk "BW Raleigh" created (and audited) by the service: +19195550100 registered to campaign CABC123,
+    +19195550101 not registered."""
+    with tenant_context(tenant_a):
+        return create_trunk(
+            user=admin_a, name="BW Raleigh", host="sip.bandwidth.example",
+            numbers=[NumberEntry(DID, PhoneNumber.TenDlcStatus.REGISTERED, "CABC123"), OTHER_DID],
+        )
 
 
-@pytest.fixture
-def eager():
-    """Run tasks in this process (the countdowns of retries are skipped)."""
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = False
-
-
-def build_acme(tenant: Tenant) -> SimpleNamespace:
-    """In the current schema: trunk with two registered DIDs, configuration "Main SMS", extensions
-    101 (own DID), 102 (may not send), 103 (own sender ID +19195550101), 104, and rule "US" (+1, 11 digits)."""
-    trunk = Trunk.objects.create(name="BW Raleigh", host="sip.bandwidth.example")
-    did = PhoneNumber.objects.create(trunk=trunk, number=DID, ten_dlc_status="registered", rate_per_second=100)
-    PhoneNumber.objects.create(trunk=trunk, number=OTHER_DID, ten_dlc_status="registered", rate_per_second=100)
-    configuration = SmsConfiguration.objects.create(
-        name="Main SMS", trunk=trunk, account_id="9900123", application_id=APPLICATION_ID, auth_type="oauth",
-        username="client-id-123", password=CLIENT_SECRET,
-    )
-    ext = SimpleNamespace(
-        sales=Extension.objects.create(number="101", name="Sales", did=did),
-        blocked=Extension.objects.create(number="102", send_sms=Extension.SendSms.NOT_ALLOWED),
-        chooser=Extension.objects.create(number="103", send_sms=Extension.SendSms.ALLOWED_WITH_SENDER_ID,
-                                         sender_id="+1 919 555 0101"),
-        bare=Extension.objects.create(number="104"),
-    )
-    rule = OutboundRule.objects.create(name="US", destination_prefix="+1", destination_length=11,
-                                       sms_configuration=configuration, order=10)
-    return SimpleNamespace(tenant=tenant, trunk=trunk, did=did, configuration=configuration, rule=rule, ext=ext)
-
-
-def clear_acme() -> None:
-    """Remove what build_acme and the tests committed in the current schema."""
-    Message.objects.all().delete()
-    OptOut.objects.all().delete()
-    OutboundRule.objects.all().delete()
-    Extension.objects.all().delete()
-    SmsConfiguration.objects.all().delete()
-    Trunk.objects.all().delete()
-    AuditEntry.objects.all().delete()
+# --- Acme ready to send: build_acme's trunk, configuration, extensions and rule
 
 
 @pytest.fixture
@@ -135,3 +109,73 @@ def committed_acme(django_db_setup, django_db_blocker, fresh_redis):
             with tenant_context(tenant):
                 clear_acme()
             connection.set_schema_to_public()
+
+
+# --- Bandwidth, Redis, Celery and files
+
+
+@pytest.fixture
+def fresh_redis():
+    """Tokens and rate-limit schedules live in Redis: a test using Bandwidth or Acme starts without them.
+    (Not autouse: a plugin's autouse fixture would run for every test of the session.)"""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def bandwidth(request, fresh_redis):
+    """Bandwidth's API faked with `responses`, serving an OAuth token ("token-1"); a test or module marked
+    `@pytest.mark.bandwidth(token=..., strict=...)` changes the token or serves none, or fails on unused answers."""
+    marker = request.node.get_closest_marker("bandwidth")
+    options = {"token": TOKEN["access_token"], "strict": False} | (marker.kwargs if marker else {})
+    with responses.RequestsMock(assert_all_requests_are_fired=options["strict"]) as mock:
+        if options["token"]:
+            mock.post(TOKEN_URL, json=TOKEN | {"access_token": options["token"]})
+        yield mock
+
+
+@pytest.fixture
+def published(monkeypatch) -> list[tuple[str, tuple, dict]]:
+    """What messaging.dispatch hands to the broker, as (task name, args, kwargs), instead of publishing.
+
+    Publishing happens on commit: wrap the code in django_capture_on_commit_callbacks(execute=True)."""
+    from messaging import dispatch
+
+    class Published(list):
+        on_publish = staticmethod(lambda name, args: None)
+
+    calls = Published()
+
+    def record(name, args, kwargs, **options) -> bool:
+        calls.append((name, args, kwargs))
+        calls.on_publish(name, args)
+        return True
+
+    monkeypatch.setattr(dispatch, "publish", record)
+    return calls
+
+
+@pytest.fixture
+def queued(published) -> list[int]:
+    """The event ids of the messaging.process_callback tasks published, in order."""
+    ids: list[int] = []
+    published.on_publish = lambda name, args: ids.append(args[0]) if name == "messaging.process_callback" else None
+    return ids
+
+
+@pytest.fixture
+def eager():
+    """Run tasks in this process (the countdowns of retries are skipped)."""
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False
+
+
+@pytest.fixture
+def media_in_tmp_path(settings, tmp_path):
+    """Uploaded and downloaded files are stored under the test's tmp_path."""
+    settings.MEDIA_ROOT = tmp_path
+    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.FileSystemStorage",
+                                                          "OPTIONS": {"location": str(tmp_path)}}}
+    return tmp_path

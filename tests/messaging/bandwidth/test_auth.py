@@ -14,29 +14,17 @@ from django.core.cache import cache
 
 from messaging.bandwidth import BandwidthAuthError, BandwidthClient, BandwidthUnavailable, Credentials, auth
 from messaging.bandwidth.errors import BandwidthRequestError
+from tests.messaging.factories import ACCOUNT, API_URL, OAUTH, SEND_URL, TOKEN_URL
 
-API = "https://messaging.bandwidth.com/api/v2"
-TOKEN_URL = "https://api.bandwidth.com/api/v1/oauth2/token"
-ACCOUNT = "9900123"
-SEND_URL = f"{API}/users/{ACCOUNT}/messages"
-OAUTH = Credentials(account_id=ACCOUNT, username="client-id", password="client-secret-xyz", auth_type="oauth")
+# No token unless a test fakes its own: these tests are about the token requests. Every faked answer is used.
+pytestmark = pytest.mark.bandwidth(token=None, strict=True)
+
 LEGACY = Credentials(account_id=ACCOUNT, username="api-user", password="legacy-pass-xyz", auth_type="legacy")
 ACCEPTED = {"id": "1589228074636lm4k2je7j7jklbn2", "segmentCount": 1, "time": "2026-11-24T20:14:34.636Z"}
 
 
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    cache.clear()
-
-
-@pytest.fixture
-def bandwidth():
-    with responses.RequestsMock() as mock:
-        yield mock
-
-
 def client(credentials=OAUTH):
-    return BandwidthClient(credentials, messaging_api_url=API, oauth_token_url=TOKEN_URL)
+    return BandwidthClient(credentials, messaging_api_url=API_URL, oauth_token_url=TOKEN_URL)
 
 
 def token(mock, value="token-1", expires_in=3600, **kwargs):

@@ -1,32 +1,15 @@
 """Media: upload, download (Bandwidth hosts only, no redirects, size cap) and delete."""
 
 import pytest
-import responses
-from django.core.cache import cache
 
-from messaging.bandwidth import BandwidthAuthError, BandwidthClient, BandwidthMediaRefused, Credentials
+from messaging.bandwidth import BandwidthAuthError, BandwidthClient, BandwidthMediaRefused
+from tests.messaging.factories import ACCOUNT, API_URL, OAUTH, TOKEN_URL
+from tests.messaging.factories import MEDIA_URL as MEDIA
 
-API = "https://messaging.bandwidth.com/api/v2"
-TOKEN_URL = "https://api.bandwidth.com/api/v1/oauth2/token"
-ACCOUNT = "9900123"
-MEDIA = f"{API}/users/{ACCOUNT}/media"
 INBOUND = f"{MEDIA}/14762070468292kw2fuqty55yp2b2/0/photo.jpg"
-OAUTH = Credentials(account_id=ACCOUNT, username="client-id", password="client-secret-xyz")
 
 
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    cache.clear()
-
-
-@pytest.fixture
-def bandwidth():
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        mock.post(TOKEN_URL, json={"access_token": "token-1", "token_type": "Bearer", "expires_in": 3600})
-        yield mock
-
-
-def client(api=API):
+def client(api=API_URL):
     return BandwidthClient(OAUTH, messaging_api_url=api, oauth_token_url=TOKEN_URL)
 
 

@@ -5,16 +5,13 @@ from datetime import UTC, datetime
 import pytest
 import requests
 import responses
-from django.core.cache import cache
 from responses import matchers
 
-from messaging.bandwidth import BandwidthClient, BandwidthUnavailable, Credentials
+from messaging.bandwidth import BandwidthClient, BandwidthUnavailable
+from tests.messaging.factories import ACCOUNT, API_URL, OAUTH, SEARCH_URL, TOKEN_URL
 
-API = "https://messaging.bandwidth.com/api/v2"
-TOKEN_URL = "https://api.bandwidth.com/api/v1/oauth2/token"
-ACCOUNT = "9900123"
-SEARCH_URL = f"{API}/users/{ACCOUNT}/messages"
-OAUTH = Credentials(account_id=ACCOUNT, username="client-id", password="client-secret-xyz")
+pytestmark = pytest.mark.bandwidth(strict=True)  # every faked answer is used
+
 ANSWER = {
     "totalCount": 1,
     "pageInfo": {"nextPageToken": "next-page"},
@@ -27,20 +24,8 @@ ANSWER = {
 }
 
 
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    cache.clear()
-
-
-@pytest.fixture
-def bandwidth():
-    with responses.RequestsMock() as mock:
-        mock.post(TOKEN_URL, json={"access_token": "token-1", "token_type": "Bearer", "expires_in": 3600})
-        yield mock
-
-
 def client():
-    return BandwidthClient(OAUTH, messaging_api_url=API, oauth_token_url=TOKEN_URL)
+    return BandwidthClient(OAUTH, messaging_api_url=API_URL, oauth_token_url=TOKEN_URL)
 
 
 def test_search_sends_every_given_parameter(bandwidth):

@@ -9,7 +9,6 @@ from http.client import RemoteDisconnected
 import pytest
 import requests
 import responses
-from django.core.cache import cache
 from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError
 
 from messaging.bandwidth import (
@@ -19,15 +18,12 @@ from messaging.bandwidth import (
     BandwidthRateLimited,
     BandwidthRequestError,
     BandwidthUnavailable,
-    Credentials,
     FieldError,
 )
+from tests.messaging.factories import ACCOUNT, API_URL, OAUTH, SEND_URL, TOKEN_URL
 
-API = "https://messaging.bandwidth.com/api/v2"
-TOKEN_URL = "https://api.bandwidth.com/api/v1/oauth2/token"
-ACCOUNT = "9900123"
-SEND_URL = f"{API}/users/{ACCOUNT}/messages"
-OAUTH = Credentials(account_id=ACCOUNT, username="client-id", password="client-secret-xyz")
+pytestmark = pytest.mark.bandwidth(strict=True)  # every faked answer is used
+
 ACCEPTED = {
     "id": "1589228074636lm4k2je7j7jklbn2", "owner": "+19195550100",
     "applicationId": "93de2206-9669-4e07-948d-329f4b722ee2", "time": "2026-11-24T20:14:34.636Z",
@@ -36,20 +32,8 @@ ACCEPTED = {
 }
 
 
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    cache.clear()
-
-
-@pytest.fixture
-def bandwidth():
-    with responses.RequestsMock() as mock:
-        mock.post(TOKEN_URL, json={"access_token": "token-1", "token_type": "Bearer", "expires_in": 3600})
-        yield mock
-
-
 def client(**kwargs):
-    return BandwidthClient(OAUTH, messaging_api_url=API, oauth_token_url=TOKEN_URL, **kwargs)
+    return BandwidthClient(OAUTH, messaging_api_url=API_URL, oauth_token_url=TOKEN_URL, **kwargs)
 
 
 def send(c=None, **overrides):
