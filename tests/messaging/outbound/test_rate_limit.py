@@ -25,7 +25,9 @@ WORKER = textwrap.dedent("""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
     django.setup()
     from messaging.services.outbound import rate_limit
-    number, rate, until = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
+    number, rate = sys.argv[1], float(sys.argv[2])
+    print("ready", flush=True)
+    until = float(sys.stdin.readline())  # the window starts when every process is ready, however slow the start
     sent = []
     while rate_limit.clock() < until:
         slot = rate_limit.reserve(number, rate=rate, max_ahead=0.5)
@@ -67,13 +69,18 @@ def test_hold_pauses_the_number():
 
 def test_two_processes_share_one_rate():
     number, rate, seconds = fresh_number(), 20.0, 2.0
-    until = rate_limit.clock() + 1.0 + seconds  # both start sending at the same moment
     env = dict(os.environ, DJANGO_SETTINGS_MODULE="portal.settings")
     workers = [
-        subprocess.Popen([sys.executable, "-c", WORKER, number, str(rate), str(until)], stdout=subprocess.PIPE,
-                         env=env, text=True)
+        subprocess.Popen([sys.executable, "-c", WORKER, number, str(rate)], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, env=env, text=True)
         for _ in range(2)
     ]
+    for worker in workers:
+        assert worker.stdout.readline().strip() == "ready"
+    until = rate_limit.clock() + seconds  # both start sending at the same moment
+    for worker in workers:
+        worker.stdin.write(f"{until}\n")
+        worker.stdin.flush()
     results = [json.loads(worker.communicate(timeout=60)[0]) for worker in workers]
     assert all(results), "both processes sent"
     slots = sorted(at for result in results for at, _sent in result)
