@@ -20,6 +20,8 @@ COPY tenants/__init__.py tenants/
 COPY messaging/__init__.py messaging/
 RUN pip install .
 
+# The runtime packages only: devtools/ (launcher, simulator, demo), bench/ and tests/ never enter the
+# image (.dockerignore keeps them out of the build context too).
 COPY manage.py ./
 COPY portal portal
 COPY tenants tenants

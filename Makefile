@@ -15,10 +15,10 @@ PYTEST_ARGS ?=
 
 # Plain commands, no shell: on Ctrl-C make then only waits for the launcher, which stops everything.
 run: $(STAMP)
-	$(PY) -m portal.launcher run
+	$(PY) -m devtools.launcher run
 
 test: $(STAMP)
-	$(PY) -m portal.launcher test $(PYTEST_ARGS)
+	$(PY) -m devtools.launcher test $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
@@ -31,8 +31,9 @@ $(PY):
 	@echo "Creating virtualenv in $(VENV)"
 	@$(PYTHON) -m venv $(VENV)
 
-# Reinstalled whenever pyproject.toml changes.
+# Reinstalled whenever pyproject.toml changes. The portal (editable) with the test and lint tools (dev)
+# and what the launcher in devtools/ needs (devtools); devtools/ itself is imported from the checkout.
 $(STAMP): pyproject.toml | $(PY)
 	@echo "Installing Python packages (first run takes a minute)..."
-	@$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev,devtools]'
 	@touch $(STAMP)

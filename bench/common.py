@@ -45,8 +45,9 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def production_env(database_url: str, redis_url: str, port: int) -> dict:
-    """The portal's settings as in production (DEBUG off, every secret given), plus the baselines."""
+def production_env(database_url: str, redis_url: str, port: int, *, baselines: bool = False) -> dict:
+    """The portal's settings as in production (DEBUG off, every secret given); with `baselines`, the
+    settings of devtools/bench_settings.py, which add the baseline endpoints of devtools/bench_baselines.py."""
     from cryptography.fernet import Fernet
 
     base = f"http://127.0.0.1:{port}"
@@ -54,8 +55,8 @@ def production_env(database_url: str, redis_url: str, port: int) -> dict:
     return env | {
         "DEBUG": "0", "SECRET_KEY": secrets.token_urlsafe(50), "FIELD_ENCRYPTION_KEY": Fernet.generate_key().decode(),
         "DATABASE_URL": database_url, "REDIS_URL": redis_url, "PORTAL_BASE_URL": base,
-        "ALLOWED_HOSTS": "127.0.0.1,localhost", "DJANGO_SETTINGS_MODULE": "portal.settings",
-        "PORTAL_BENCH_BASELINES": "1", "LOG_LEVEL": "WARNING",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost", "LOG_LEVEL": "WARNING",
+        "DJANGO_SETTINGS_MODULE": "devtools.bench_settings" if baselines else "portal.settings",
     }
 
 

@@ -167,7 +167,7 @@ class Stack:
         self.start_redis()
 
     def start_simulator(self, *options: str) -> None:
-        self.start("simulator", [PYTHON, "-m", "messaging.simulator", "--port", str(self.sim_port),
+        self.start("simulator", [PYTHON, "-m", "devtools.simulator", "--port", str(self.sim_port),
                                  "--account-id", ACCOUNT_ID, *options], env=_plain_env())
         wait_until(lambda: http_json(f"{self.sim_url}/simulator/health")["ok"], timeout=30,
                    what="the simulator answering /simulator/health")
@@ -175,8 +175,7 @@ class Stack:
     def configure_env(self, database: str, **extra: str) -> dict:
         env = common.production_env(database, self.redis_url, self.web_port)
         env |= {"BANDWIDTH_MESSAGING_API_URL": f"{self.sim_url}/api/v2",
-                "BANDWIDTH_OAUTH_TOKEN_URL": f"{self.sim_url}/api/v1/oauth2/token",
-                "PORTAL_BENCH_BASELINES": "0", **extra}
+                "BANDWIDTH_OAUTH_TOKEN_URL": f"{self.sim_url}/api/v1/oauth2/token", **extra}
         if os.environ.get("BENCH_SETTINGS_MODULE"):  # try a settings variant (PYTHONPATH must find it)
             env["DJANGO_SETTINGS_MODULE"] = os.environ["BENCH_SETTINGS_MODULE"]
         self.env = env

@@ -4,7 +4,7 @@
 
 Builds a fresh database (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/portal_bench_webhook),
 migrates it, seeds one tenant with an SMS configuration (callback credentials set), starts gunicorn in
-production mode (DEBUG off) with the baseline endpoints switched on (PORTAL_BENCH_BASELINES=1), and
+production mode (DEBUG off) with the baseline endpoints added (settings devtools.bench_settings), and
 loads three endpoints with wrk for the same time each, in interleaved rounds, with the same Bandwidth-shaped bodies
 (message-received and message-delivered, every event unique) and the same Basic credentials:
 
@@ -57,7 +57,7 @@ def main() -> int:
     database_url = os.environ.get("BENCH_DATABASE_URL", DATABASE_URL)
     redis_url = os.environ.get("BENCH_REDIS_URL", REDIS_URL)
     port = common.free_port()
-    env = common.production_env(database_url, redis_url, port)
+    env = common.production_env(database_url, redis_url, port, baselines=True)
     endpoints = args.only or ["bare", "raw", "webhook"]
     common.say(f"machine: {common.machine()}; {common.load_average()}")
     common.say(f"server:  gunicorn --workers {args.workers} --worker-class {args.worker_class} "

@@ -2,11 +2,12 @@
 
 Production is the default: DEBUG is off and SECRET_KEY, FIELD_ENCRYPTION_KEY, DATABASE_URL,
 REDIS_URL and PORTAL_BASE_URL must be given. `make run` and `make test` set DEBUG=1 and fill in
-local defaults (see portal/devservices.py).
+local defaults (see devtools/launcher.py).
 """
 
 import base64
 import hashlib
+import importlib.util
 import os
 from datetime import date, timedelta
 from pathlib import Path
@@ -82,6 +83,21 @@ TENANT_APPS = [
     "messaging",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
+
+
+def _devtools_in_checkout() -> bool:
+    # This checkout's devtools/, not some other package of that name: it is never installed with the
+    # portal nor copied into the image, so production finds none.
+    spec = importlib.util.find_spec("devtools")
+    return bool(spec and spec.origin) and Path(spec.origin).resolve().parent == BASE_DIR / "devtools"
+
+
+# Development-only commands (seed_demo, bandwidth_simulator, bandwidth_simulator_inject): on in
+# development (DEBUG; the make run/make test launcher also sets PORTAL_DEVTOOLS=1) when the checkout has
+# devtools/. PORTAL_DEVTOOLS=0 or 1 overrides DEBUG.
+PORTAL_DEVTOOLS = env_bool("PORTAL_DEVTOOLS", DEBUG) and _devtools_in_checkout()
+if PORTAL_DEVTOOLS:
+    INSTALLED_APPS.append("devtools")
 
 TENANT_MODEL = "tenants.Tenant"
 TENANT_DOMAIN_MODEL = "tenants.Domain"

@@ -1,7 +1,5 @@
 """Public URLs: sign-in, Tenants, the audit log, webhooks, health, the public API and its docs."""
 
-import os
-
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -32,8 +30,6 @@ urlpatterns = [
     path("webhooks/", include("messaging.webhook_urls")),
     path("", include("tenants.urls")),
 ]
-if os.environ.get("PORTAL_BENCH_BASELINES") == "1":  # bench/webhook_ingest.py only, never deployed
-    urlpatterns.append(path("", include("portal.bench_baselines")))
 
 handler403 = "portal.errors.permission_denied"
 handler404 = "portal.errors.not_found"

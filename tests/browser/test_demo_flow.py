@@ -12,7 +12,7 @@ import uuid
 import pytest
 from django.contrib.auth import get_user_model
 
-from messaging.simulator import Simulator, SimulatorConfig
+from devtools.simulator import Simulator, SimulatorConfig
 from tenants.models import Tenant, TenantEntry
 from tests.conftest import PASSWORD
 from tests.live_portal import running_portal, subprocess_database_url

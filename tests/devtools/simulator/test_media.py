@@ -1,7 +1,7 @@
 """Media: upload, list (Test connection's call), download and delete, through the portal's client."""
 
-from messaging.simulator import sample_png
-from tests.simulator.conftest import ACCOUNT
+from devtools.simulator import sample_png
+from tests.devtools.simulator.conftest import ACCOUNT
 
 
 def test_media_round_trip_with_the_client(simulator, bw):

@@ -1,8 +1,9 @@
 """Baseline endpoints for bench/webhook_ingest.py, never part of a normal deployment.
 
-portal/urls_public.py includes these URLs only when the environment says PORTAL_BENCH_BASELINES=1,
-and this module adds nothing unless it does either. They sit beside the webhook and go through the
-same middleware, so a benchmark's ratio against them isolates the webhook's own work:
+Only devtools/bench_urls.py includes these URLs (the benchmark's server runs with
+DJANGO_SETTINGS_MODULE=devtools.bench_settings); the portal's own URLconfs never do. They sit beside
+the webhook and go through the same middleware, so a benchmark's ratio against them isolates the
+webhook's own work:
 
 - /bench/bare/<token>/  reads the body and answers 200 without touching the database (in the view);
 - /bench/raw/<token>/   stores the raw body durably with one INSERT (autocommit), then answers 200.
@@ -10,14 +11,11 @@ same middleware, so a benchmark's ratio against them isolates the webhook's own 
 The table public.bench_raw_callback is created and dropped by the benchmark, not by migrations.
 """
 
-import os
-
 from django.db import connection
 from django.http import HttpResponse
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 
-ENABLED = os.environ.get("PORTAL_BENCH_BASELINES") == "1"
 OK = b'{"status": "ok", "stored": 1, "duplicates": 0}'
 
 
@@ -37,4 +35,4 @@ def raw_insert(request, token: str):
 urlpatterns = [
     path("bench/bare/<str:token>/", bare, name="bench-bare"),
     path("bench/raw/<str:token>/", raw_insert, name="bench-raw"),
-] if ENABLED else []
+]

@@ -7,7 +7,7 @@ import random
 import threading
 import time
 
-from messaging.simulator.config import SimulatorConfig
+from devtools.simulator.config import SimulatorConfig
 
 # Bandwidth's `description` on message-failed events (short machine-ish words, as Bandwidth sends them).
 FAILURE_DESCRIPTIONS = {

@@ -1,11 +1,12 @@
 """The development launcher behind `make run` and `make test`.
 
-    python -m portal.launcher run                  the portal, a Celery worker (with beat) and its services
-    python -m portal.launcher test [pytest args]   the test suite
+    python -m devtools.launcher run                the portal, a Celery worker (with beat) and its services
+    python -m devtools.launcher test [pytest args] the test suite
 
-Both fill in what the environment leaves out: DEBUG=1, a SECRET_KEY and FIELD_ENCRYPTION_KEY kept in
+Both fill in what the environment leaves out: DEBUG=1, PORTAL_DEVTOOLS=1 (the development commands
+of devtools/, see portal/settings.py), a SECRET_KEY and FIELD_ENCRYPTION_KEY kept in
 .data/dev-secrets.env (so encrypted data stays readable across runs), and a database and Redis
-(portal/devservices.py). Everything it keeps lives in .data/, so the next run reuses it.
+(devtools/embedded_services.py). Everything it keeps lives in .data/, so the next run reuses it.
 """
 
 import os
@@ -20,10 +21,10 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from portal import devservices
+from devtools import embedded_services
 
-BASE_DIR = devservices.BASE_DIR
-DATA_DIR = devservices.DATA_DIR
+BASE_DIR = embedded_services.BASE_DIR
+DATA_DIR = embedded_services.DATA_DIR
 SECRETS_FILE = DATA_DIR / "dev-secrets.env"
 CREDENTIALS_FILE = DATA_DIR / "admin-credentials.txt"
 BEAT_SCHEDULE = DATA_DIR / "celerybeat-schedule"
@@ -81,7 +82,7 @@ def _dev_secrets() -> None:
         DATA_DIR.mkdir(exist_ok=True)
         fd = os.open(SECRETS_FILE, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as fh:
-            fh.write("# Development secrets made by portal/launcher.py. Losing FIELD_ENCRYPTION_KEY makes\n"
+            fh.write("# Development secrets made by devtools/launcher.py. Losing FIELD_ENCRYPTION_KEY makes\n"
                      "# the stored credentials in .data/pg unreadable.\n")
             fh.writelines(f"{key}={value}\n" for key, value in stored.items())
         say(f"Generated a SECRET_KEY and FIELD_ENCRYPTION_KEY in {_rel(SECRETS_FILE)} (kept for later runs).")
@@ -90,12 +91,13 @@ def _dev_secrets() -> None:
         os.environ[name] = stored[name]
 
 
-def _prepare(redis_db: int) -> devservices.Started:
+def _prepare(redis_db: int) -> embedded_services.Started:
     os.chdir(BASE_DIR)
     os.environ.setdefault("DEBUG", "1")
+    os.environ.setdefault("PORTAL_DEVTOOLS", "1")  # seed_demo and the simulator's commands
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
     _dev_secrets()
-    started = devservices.start(os.environ, say=say, redis_db=redis_db)
+    started = embedded_services.start(os.environ, say=say, redis_db=redis_db)
     say(f"Database: {_without_password(os.environ['DATABASE_URL'])}")
     say(f"Redis:    {_without_password(os.environ['REDIS_URL'])}")
     return started
@@ -117,7 +119,7 @@ def _rel(path: Path) -> str:
 def test(pytest_args: list[str]) -> int:
     signal.signal(signal.SIGINT, _raise_stop)
     signal.signal(signal.SIGTERM, _raise_stop)
-    started = devservices.Started()
+    started = embedded_services.Started()
     try:
         started = _prepare(redis_db=TEST_REDIS_DB)
         say("Running: python -m pytest " + " ".join(pytest_args))
@@ -139,7 +141,7 @@ def test(pytest_args: list[str]) -> int:
         status = 130 if str(stop) == "SIGINT" else 143
     finally:
         _ignore_signals()
-        devservices.stop(started, say=say)
+        embedded_services.stop(started, say=say)
     if status == 5 and os.environ.get("PORTAL_ALLOW_NO_TESTS") == "1":
         say("pytest collected no tests; PORTAL_ALLOW_NO_TESTS=1 counts that as a pass.")
         return 0
@@ -179,7 +181,7 @@ def extra_children(port: int, *, demo: bool) -> list[Child]:
     os.environ["BANDWIDTH_MESSAGING_API_URL"] = f"{sim}/api/v2"
     os.environ["BANDWIDTH_OAUTH_TOKEN_URL"] = f"{sim}/api/v1/oauth2/token"
     os.environ["PORTAL_SIMULATOR_URL"] = sim
-    return [Child("Bandwidth simulator", [sys.executable, "-m", "messaging.simulator", "--port", str(sim_port),
+    return [Child("Bandwidth simulator", [sys.executable, "-m", "devtools.simulator", "--port", str(sim_port),
                                           "--callback-delay-ms", "800", "--seed", "1"])]
 
 
@@ -293,7 +295,7 @@ def _sign_in_hint(bootstrap_output: str) -> str:
 def run() -> int:
     signal.signal(signal.SIGINT, _raise_stop)
     signal.signal(signal.SIGTERM, _raise_stop)
-    started = devservices.Started()
+    started = embedded_services.Started()
     children: list[Child] = []
     status = 0
     try:
@@ -355,7 +357,7 @@ def run() -> int:
     finally:
         _ignore_signals()
         _stop_children(children)
-        devservices.stop(started, say=say)
+        embedded_services.stop(started, say=say)
     say("Stopped." if status == 0 else "Stopped after an error.")
     return status
 

@@ -6,8 +6,8 @@ Modules: core (the Simulator), server (HTTP and routes), bandwidth_api (Bandwidt
 admin_api (/simulator/...), state, faults, callbacks, inbound, shapes (Bandwidth's JSON), page (HTML).
 """
 
-from messaging.simulator.config import SimulatorConfig
-from messaging.simulator.core import Simulator
-from messaging.simulator.inbound import InjectError, sample_png
+from devtools.simulator.config import SimulatorConfig
+from devtools.simulator.core import Simulator
+from devtools.simulator.inbound import InjectError, sample_png
 
 __all__ = ["InjectError", "Simulator", "SimulatorConfig", "sample_png"]

@@ -7,7 +7,15 @@ import pytest
 import requests
 
 from messaging.bandwidth import BandwidthClient, BandwidthRequestError, Credentials
-from tests.simulator.conftest import ACCOUNT, APP_ID, CLIENT_ID, CLIENT_SECRET, OUR_NUMBER, THEIR_NUMBER, send_body
+from tests.devtools.simulator.conftest import (
+    ACCOUNT,
+    APP_ID,
+    CLIENT_ID,
+    CLIENT_SECRET,
+    OUR_NUMBER,
+    THEIR_NUMBER,
+    send_body,
+)
 
 BANDWIDTH_ID = re.compile(r"^\d{13}[a-z0-9]{16}$")
 

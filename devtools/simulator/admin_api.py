@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from messaging.simulator import inbound, page
-from messaging.simulator.config import E164_RE
-from messaging.simulator.web import Request, Response, html_response, json_response, redirect
+from devtools.simulator import inbound, page
+from devtools.simulator.config import E164_RE
+from devtools.simulator.web import Request, Response, html_response, json_response, redirect
 
 MASK = "***"
 

@@ -15,8 +15,8 @@ import pytest
 import requests
 from django.core.cache import cache
 
+from devtools.simulator import Simulator, SimulatorConfig
 from messaging.bandwidth import BandwidthClient, Credentials
-from messaging.simulator import Simulator, SimulatorConfig
 
 ACCOUNT = "9900123"
 APP_ID = "93de2206-9669-4e07-948d-329f4b722ee2"

@@ -7,10 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from messaging.simulator import Simulator, SimulatorConfig
-from tests.simulator.conftest import APP_ID, send_body
+from devtools.simulator import Simulator, SimulatorConfig
+from tests.devtools.simulator.conftest import APP_ID, send_body
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_config_is_adjustable_at_runtime_and_validated(simulator, session):

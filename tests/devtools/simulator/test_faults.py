@@ -5,7 +5,7 @@ import time
 import pytest
 
 from messaging.bandwidth import BandwidthOutcomeUnknown, BandwidthRateLimited, BandwidthUnavailable
-from tests.simulator.conftest import APP_ID, OUR_NUMBER, THEIR_NUMBER
+from tests.devtools.simulator.conftest import APP_ID, OUR_NUMBER, THEIR_NUMBER
 
 
 def send(bw, tag="msg-1"):

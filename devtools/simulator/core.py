@@ -15,13 +15,13 @@ import threading
 from typing import Any
 from urllib.parse import urlsplit
 
-from messaging.simulator import inbound
-from messaging.simulator.admin_api import validate_numbers
-from messaging.simulator.callbacks import Dispatcher
-from messaging.simulator.config import RUNTIME_FIELDS, SimulatorConfig
-from messaging.simulator.faults import Faults
-from messaging.simulator.server import SimulatorHTTPServer
-from messaging.simulator.state import State
+from devtools.simulator import inbound
+from devtools.simulator.admin_api import validate_numbers
+from devtools.simulator.callbacks import Dispatcher
+from devtools.simulator.config import RUNTIME_FIELDS, SimulatorConfig
+from devtools.simulator.faults import Faults
+from devtools.simulator.server import SimulatorHTTPServer
+from devtools.simulator.state import State
 
 logger = logging.getLogger(__name__)
 SAVE_EVERY_SECONDS = 2.0

@@ -9,8 +9,8 @@ import zlib
 from typing import Any
 from urllib.parse import quote
 
-from messaging.simulator import shapes
-from messaging.simulator.config import E164_RE
+from devtools.simulator import shapes
+from devtools.simulator.config import E164_RE
 
 
 class InjectError(ValueError):

@@ -17,8 +17,8 @@ from socketserver import TCPServer
 from typing import Any
 from urllib.parse import unquote
 
-from messaging.simulator import admin_api, bandwidth_api
-from messaging.simulator.web import Request, Response, json_response, redirect
+from devtools.simulator import admin_api, bandwidth_api
+from devtools.simulator.web import Request, Response, json_response, redirect
 
 logger = logging.getLogger(__name__)
 

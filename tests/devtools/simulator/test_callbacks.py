@@ -1,6 +1,6 @@
 """Callbacks: shapes, per-recipient events, the 401-then-Basic dance, retries, duplicates and reordering."""
 
-from tests.simulator.conftest import APP_ID, OUR_NUMBER, THEIR_NUMBER, Receiver, send_body
+from tests.devtools.simulator.conftest import APP_ID, OUR_NUMBER, THEIR_NUMBER, Receiver, send_body
 
 OTHER = "+19195550188"
 

@@ -3,7 +3,7 @@
 import pytest
 
 from messaging.bandwidth import BandwidthAuthError, BandwidthClient, BandwidthPermissionError, Credentials
-from tests.simulator.conftest import ACCOUNT, CLIENT_ID, CLIENT_SECRET, send_body
+from tests.devtools.simulator.conftest import ACCOUNT, CLIENT_ID, CLIENT_SECRET, send_body
 
 
 def test_token_is_issued_for_client_credentials(simulator, session):

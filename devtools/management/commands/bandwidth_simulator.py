@@ -13,7 +13,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 from django.core.management.base import BaseCommand, CommandError
 
-from messaging.simulator import Simulator, SimulatorConfig
+from devtools.simulator import Simulator, SimulatorConfig
 
 
 class Command(BaseCommand):
@@ -127,7 +127,7 @@ class Command(BaseCommand):
     def _logging(self, verbosity: int) -> None:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        logger = logging.getLogger("messaging.simulator")
+        logger = logging.getLogger("devtools.simulator")
         logger.addHandler(handler)
         logger.setLevel(logging.DEBUG if verbosity >= 2 else logging.INFO)
         logger.propagate = False

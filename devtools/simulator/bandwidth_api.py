@@ -13,8 +13,8 @@ import secrets
 from typing import Any
 from urllib.parse import quote
 
-from messaging.simulator import shapes
-from messaging.simulator.web import Request, Response, bandwidth_error, json_response
+from devtools.simulator import shapes
+from devtools.simulator.web import Request, Response, bandwidth_error, json_response
 
 DEFAULT_LIMIT, MAX_LIMIT = 100, 10_000
 

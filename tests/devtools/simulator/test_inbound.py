@@ -4,8 +4,8 @@ import re
 
 from django.core.management import call_command
 
-from messaging.simulator import sample_png
-from tests.simulator.conftest import ACCOUNT, APP_ID, OUR_NUMBER
+from devtools.simulator import sample_png
+from tests.devtools.simulator.conftest import ACCOUNT, APP_ID, OUR_NUMBER
 
 
 def test_injected_mms_reaches_the_callback_and_its_picture_downloads(simulator, app, receiver, bw, session):

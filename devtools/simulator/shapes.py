@@ -8,8 +8,8 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
+from devtools.simulator.config import E164_RE
 from messaging.bandwidth.segments import count_segments
-from messaging.simulator.config import E164_RE
 
 ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 SHORT_CODE_RE = re.compile(r"^\d{5,6}$")

@@ -21,10 +21,10 @@ from typing import Any
 
 import requests
 
-from messaging.simulator import shapes
-from messaging.simulator.config import SimulatorConfig
-from messaging.simulator.faults import Faults, failure_description
-from messaging.simulator.state import State
+from devtools.simulator import shapes
+from devtools.simulator.config import SimulatorConfig
+from devtools.simulator.faults import Faults, failure_description
+from devtools.simulator.state import State
 
 logger = logging.getLogger(__name__)
 USER_AGENT = "BandwidthSimulator/1.0 (callbacks)"
