@@ -46,7 +46,7 @@ def acme_trunk(tenant_a) -> Trunk:
 @pytest.fixture
 def acme_config(tenant_a, acme_trunk, admin_a) -> SmsConfiguration:
     with tenant_context(tenant_a):
-        return sms_configurations.create_configuration(user=admin_a, data=configuration_data(acme_trunk))
+        return sms_configurations.create_configuration(user=admin_a, **configuration_data(acme_trunk))
 
 
 # --- Outbound: Acme with a trunk, an SMS configuration, extensions and a US rule; Bandwidth faked with `responses`.

@@ -81,7 +81,7 @@ def test_legacy_uses_basic_auth_on_the_api_call(tenant_a, acme_trunk, bandwidth,
 
     with tenant_context(tenant_a):
         legacy = service.create_configuration(
-            user=None, data=configuration_data(acme_trunk, auth_type="legacy", username="apiuser", password="apipass-1")
+            user=None, **configuration_data(acme_trunk, auth_type="legacy", username="apiuser", password="apipass-1")
         )
     bandwidth.add(responses.GET, bandwidth.media_url, json=[], status=200)
     with tenant_context(tenant_a):
@@ -96,7 +96,7 @@ def test_retired_legacy_user_is_reported_without_calling_bandwidth(tenant_a, acm
     from tests.messaging.conftest import configuration_data
 
     with tenant_context(tenant_a):
-        legacy = service.create_configuration(user=None, data=configuration_data(acme_trunk, auth_type="legacy"))
+        legacy = service.create_configuration(user=None, **configuration_data(acme_trunk, auth_type="legacy"))
     settings.BANDWIDTH_LEGACY_CUTOFF = datetime.date.today()
     with tenant_context(tenant_a):
         result = service.check_connection(configuration=legacy)

@@ -75,16 +75,14 @@ def test_edit_page_never_contains_the_secrets(client_a, tenant_a, acme_trunk):
     with tenant_context(tenant_a):
         configuration = service.create_configuration(
             user=None,
-            data={
-                "name": "Sec",
-                "trunk": acme_trunk,
-                "account_id": "9900123",
-                "application_id": APPLICATION_ID,
-                "username": "cid",
-                "password": CLIENT_SECRET,
-                "callback_username": "cb",
-                "callback_password": "callback-secret-long",
-            },
+            name="Sec",
+            trunk=acme_trunk,
+            account_id="9900123",
+            application_id=APPLICATION_ID,
+            username="cid",
+            password=CLIENT_SECRET,
+            callback_username="cb",
+            callback_password="callback-secret-long",
         )
     for path in (f"/t/acme/sms/{configuration.pk}/edit/", f"/t/acme/sms/{configuration.pk}/", "/t/acme/sms/"):
         html = client_a.get(path).content.decode()
