@@ -10,7 +10,9 @@ PortalError subclasses answer their `http_status` and `code`. Anything else is a
 
 import logging
 
+from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.fields import get_error_detail
 from rest_framework.response import Response
@@ -25,33 +27,34 @@ def api_exception_handler(exc, context):
     if isinstance(exc, PortalError):
         set_rollback()
         return Response(error_body(exc.message, exc.code, exc.fields), status=exc.http_status)
-    if isinstance(exc, DjangoValidationError):
-        exc = exceptions.ValidationError(get_error_detail(exc))
-    response = exception_handler(exc, context)  # Http404 and PermissionDenied become DRF's; headers kept
+    exc = _as_drf(exc)
+    response = exception_handler(exc, context)  # sets WWW-Authenticate and Retry-After
     if response is None:
         logger.exception("unhandled API error", exc_info=exc)
         return Response(error_body(SERVER_ERROR, "server_error"), status=status.HTTP_500_INTERNAL_SERVER_ERROR)
     if isinstance(exc, exceptions.ValidationError):
         fields, general = _flatten(exc.detail)
-        detail = " ".join(general) or summarise(fields) or "The request is not valid."
-        if general and fields:
-            detail += " " + summarise(fields)
-        response.data = error_body(detail, "invalid", fields)
+        response.data = error_body(" ".join(general) or summarise(fields) or "The request is not valid.", "invalid",
+                                   fields)
     else:
-        detail = response.data.get("detail", "") if isinstance(response.data, dict) else ""
-        response.data = error_body(str(detail) or _status_text(response.status_code), _code(exc))
+        detail = exc.detail if isinstance(exc.detail, str) else " ".join(_messages(exc.detail))
+        response.data = error_body(str(detail) or "The request was refused.", _code(exc))
     return response
 
 
+def _as_drf(exc):
+    """Django's own errors as DRF's, so that they get DRF's status and code."""
+    if isinstance(exc, DjangoValidationError):
+        return exceptions.ValidationError(get_error_detail(exc))
+    if isinstance(exc, Http404):
+        return exceptions.NotFound(*exc.args)
+    if isinstance(exc, PermissionDenied):
+        return exceptions.PermissionDenied(*exc.args)
+    return exc
+
+
 def _code(exc) -> str:
-    detail = getattr(exc, "detail", None)
-    code = getattr(detail, "code", None)
-    # DRF's Http404 and Django's PermissionDenied arrive converted, with DRF's default codes.
-    return code or getattr(exc, "default_code", None) or "error"
-
-
-def _status_text(status_code: int) -> str:
-    return {404: "Not found.", 403: "You do not have permission to do this."}.get(status_code, "Request refused.")
+    return getattr(getattr(exc, "detail", None), "code", None) or getattr(exc, "default_code", None) or "error"
 
 
 def _flatten(detail) -> tuple[dict[str, list[str]], list[str]]:
