@@ -148,12 +148,12 @@ def seed_tenant(index: int, *, create=None) -> tuple[str, str]:
     with tenant_context(tenant):
         trunk = Trunk.objects.create(name="BW trunk", host="sip.example.net")
         trunk.numbers.create(number="+19195550100")
-        configuration = sms_configurations.create_configuration(user=None, data={
-            "name": "Main SMS", "trunk": trunk, "sender_id": "", "account_id": "9900123",
-            "application_id": "93de2206-9669-4e07-948d-329f4b722ee2", "auth_type": "oauth",
-            "username": "client-id-123", "password": "s3cret-Client-Secret-value-42",
-            "callback_username": CALLBACK_USER, "callback_password": CALLBACK_PASSWORD, "enabled": True,
-        })
+        configuration = sms_configurations.create_configuration(
+            user=None, name="Main SMS", trunk=trunk, sender_id="", account_id="9900123",
+            application_id="93de2206-9669-4e07-948d-329f4b722ee2", auth_type="oauth",
+            username="client-id-123", password="s3cret-Client-Secret-value-42",  # noqa: S106
+            callback_username=CALLBACK_USER, callback_password=CALLBACK_PASSWORD, enabled=True,
+        )
     connection.set_schema_to_public()
     endpoint = WebhookEndpoint.objects.get(tenant=tenant, configuration_id=configuration.pk)
     return tenant.schema_name, endpoint.path

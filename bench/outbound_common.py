@@ -279,12 +279,12 @@ def seed(*, slug: str, senders: int, rate: float | None, sim_url: str, callbacks
             did = trunk.numbers.create(number=number, ten_dlc_status="registered", campaign_id="CBENCH1",
                                        rate_per_second=rate)
             extensions.append(Extension.objects.create(number=str(100 + index), name=f"Bench {index}", did=did).number)
-        configuration = sms_configurations.create_configuration(user=None, data={
-            "name": "Bench SMS", "trunk": trunk, "sender_id": "", "account_id": ACCOUNT_ID,
-            "application_id": APPLICATION_ID, "auth_type": "oauth", "username": CLIENT_ID,
-            "password": CLIENT_SECRET, "callback_username": common.CALLBACK_USER,
-            "callback_password": common.CALLBACK_PASSWORD, "enabled": True,
-        })
+        configuration = sms_configurations.create_configuration(
+            user=None, name="Bench SMS", trunk=trunk, sender_id="", account_id=ACCOUNT_ID,
+            application_id=APPLICATION_ID, auth_type="oauth", username=CLIENT_ID,
+            password=CLIENT_SECRET, callback_username=common.CALLBACK_USER,
+            callback_password=common.CALLBACK_PASSWORD, enabled=True,
+        )
         OutboundRule.objects.create(name="US from the extension's DID", destination_prefix="+1", destination_length=11,
                                     sms_configuration=configuration, sender=OutboundRule.Sender.EXTENSION_DID, order=10)
         webhook = sms_configurations.webhook_url(configuration)

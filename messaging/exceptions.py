@@ -1,37 +1,26 @@
-"""Domain errors raised by the services.
+"""Domain errors raised by the messaging services: one hierarchy under portal.exceptions.PortalError.
 
-Screens show `message` next to `field` (or above the form); the API handler in
-portal/api/exceptions.py answers `http_status` with {"detail": message, "code": code} (+ field key).
+Each has a stable `code` and an `http_status`. Screens show `message` next to `field` (or each entry of
+`fields`), or above the form; the API handler in portal/api/exceptions.py answers `http_status` with
+{"detail": message, "code": code, "fields": {...}}; the webhook answers CallbackRejected the same way.
+
+TransientSendError, SendThrottled, ReconcileLater and MediaDownloadFailed are not user errors but flow
+control for tasks (retry later, after `retry_after` / `wait`): they stay outside the hierarchy on purpose,
+so that no screen or handler mistakes them for a refusal to show.
 """
 
+from portal.exceptions import PortalError
 
-class MessagingError(Exception):
+
+class MessagingError(PortalError):
     """A refusal a user can read. Subclasses set `code` and, when not 400, `http_status`."""
-
-    code: str = "invalid"
-    http_status: int = 400
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        code: str | None = None,
-        field: str | None = None,
-        http_status: int | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code or self.code
-        self.field = field
-        if http_status is not None:
-            self.http_status = http_status
-
-    def __str__(self) -> str:
-        return self.message
 
 
 class ConfigurationInvalid(MessagingError):
-    """What the administrator entered cannot be saved (a duplicate name or number, a bad value)."""
+    """What the administrator entered cannot be saved (a duplicate name or number, a bad value).
+
+    Carries one `field`, or every problem at once in `fields` (the SMS configuration form shows them all).
+    """
 
     code = "invalid"
 
@@ -50,13 +39,18 @@ class ExtensionInUse(MessagingError):
     http_status = 409
 
 
-class CallbackRejected(Exception):
-    """A webhook request we refuse before storing anything: answered with `status` and `message` as JSON."""
+class CallbackRejected(MessagingError):
+    """A webhook request we refuse before storing anything: answered with `status` and the error body.
 
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
+    `code` follows the status unless given: too_large (413), invalid_body (400), unauthorized (401),
+    not_found (404).
+    """
+
+    CODES = {400: "invalid_body", 401: "unauthorized", 404: "not_found", 413: "too_large"}
+
+    def __init__(self, status: int, message: str, *, code: str | None = None) -> None:
+        super().__init__(message, code=code or self.CODES.get(status, "invalid_body"), http_status=status)
         self.status = status
-        self.message = message
 
 
 class MessageInvalid(MessagingError):

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import render
 
+from portal.exceptions import error_body
+
 
 def lockout_response(request, original_response=None, credentials=None):
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
@@ -12,5 +14,5 @@ def lockout_response(request, original_response=None, credentials=None):
         "Try again later or ask a system administrator."
     )
     if "/api/" in request.path:
-        return JsonResponse({"detail": message, "code": "locked_out"}, status=429)
+        return JsonResponse(error_body(message, "locked_out"), status=429)
     return render(request, "registration/locked_out.html", {"message": message, "minutes": minutes}, status=429)

@@ -225,6 +225,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_URLCONF": "portal.urls_schema",
     "SCHEMA_PATH_PREFIX": r"/(t/\{tenant\}/)?api/v1",
+    # The error body is documented once, as the Error component, on every operation's 4xx answers.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "portal.api.schema.attach_error_responses",
+    ],
 }
 
 # Celery: the broker and result store are the same Redis.

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django_tenants.utils import schema_exists
 
+from tenants.exceptions import TenantInvalid
 from tenants.models import Domain, Membership, Tenant, TenantEntry
 
 logger = logging.getLogger(__name__)
@@ -69,8 +70,8 @@ def create_tenant(
 ) -> Tenant:
     """Create a tenant with its schema, routing row and, optionally, its first administrator.
 
-    Raises ValidationError (a dict by field) for bad input. Either everything is created or
-    nothing is: a failure after the schema was made drops it again.
+    Raises TenantInvalid with every problem by field (`fields`) for bad input. Either everything is
+    created or nothing is: a failure after the schema was made drops it again.
     """
     name, slug = name.strip(), slug.strip()
     problems: dict[str, list[str]] = {}
@@ -80,7 +81,7 @@ def create_tenant(
         problems["slug"] = [problem]
     problems |= _admin_problems(admin_username.strip(), admin_email.strip(), admin_password)
     if problems:
-        raise ValidationError(problems)
+        raise TenantInvalid(fields=problems)
 
     tenant = Tenant(name=name, slug=slug, schema_name=schema_name_for(slug))
     try:
@@ -94,7 +95,7 @@ def create_tenant(
                 Membership.objects.create(user=user, tenant=tenant, role=Membership.Role.ADMIN)
     except IntegrityError as exc:
         _drop_schema(tenant.schema_name)
-        raise ValidationError({"slug": [f"The slug “{slug}” is already taken."]}) from exc
+        raise TenantInvalid(f"The slug “{slug}” is already taken.", field="slug", code="duplicate") from exc
     except BaseException:
         _drop_schema(tenant.schema_name)
         raise
@@ -123,6 +124,7 @@ def add_tenant_admin(
     """Give a user administrator rights in the tenant, creating the user when new.
 
     An existing username is linked as it is (its password is not touched); a new one needs a password.
+    Raises TenantInvalid by field (username, email, password); nothing is written then.
     """
     User = get_user_model()
     username = username.strip()
@@ -130,10 +132,10 @@ def add_tenant_admin(
     if user is None:
         problems = _admin_problems(username, email, password)
         if problems:
-            raise ValidationError({k.removeprefix("admin_"): v for k, v in problems.items()})
+            raise TenantInvalid(fields={k.removeprefix("admin_"): v for k, v in problems.items()})
         user = User.objects.create_user(username=username, email=email.strip(), password=password)
     elif user.is_superuser:
-        raise ValidationError({"username": ["System administrators already enter every tenant."]})
+        raise TenantInvalid("System administrators already enter every tenant.", field="username")
     Membership.objects.get_or_create(user=user, tenant=tenant, defaults={"role": Membership.Role.ADMIN})
     return user
 

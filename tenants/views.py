@@ -3,15 +3,17 @@
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from portal.forms import show_service_error
 from tenants import services
 from tenants.access import is_system_admin, list_enterable_tenants
+from tenants.exceptions import TenantInvalid
 from tenants.forms import TenantAdminForm, TenantCreateForm
 from tenants.middleware import note_tenant_entry
 from tenants.models import Membership, Tenant, TenantEntry
@@ -71,10 +73,8 @@ def tenant_create(request):
     if request.method == "POST" and form.is_valid():
         try:
             tenant = services.create_tenant(**form.cleaned_data)
-        except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                for error in errors:
-                    form.add_error(field if field in form.fields else None, error)
+        except TenantInvalid as exc:
+            show_service_error(form, exc)
         else:
             messages.success(request, f"Tenant “{tenant.name}” created.")
             return redirect("tenants:detail", slug=tenant.slug)
@@ -88,10 +88,8 @@ def tenant_detail(request, slug):
     if request.method == "POST" and form.is_valid():
         try:
             user = services.add_tenant_admin(tenant=tenant, **form.cleaned_data)
-        except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                for error in errors:
-                    form.add_error(field if field in form.fields else None, error)
+        except TenantInvalid as exc:
+            show_service_error(form, exc)
         else:
             messages.success(request, f"{user.username} is now an administrator of {tenant.name}.")
             return redirect("tenants:detail", slug=tenant.slug)

@@ -5,12 +5,10 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.response import Response
 
-from messaging.exceptions import MessagingError
 from messaging.models import Extension
 from messaging.numbers import InvalidNumber, to_e164
 from messaging.services.configuration import extensions as service
-
-ERROR_SCHEMA = {"type": "object", "properties": {"detail": {"type": "string"}, "code": {"type": "string"}}}
+from portal.forms import checked
 
 
 class ExtensionSerializer(serializers.ModelSerializer):
@@ -40,7 +38,7 @@ class ExtensionInputSerializer(serializers.Serializer):
     )
 
     def validate_number(self, value: str) -> str:
-        return _checked(service.normalise_extension_number, value)
+        return checked(service.normalise_extension_number, value)
 
     def validate_did(self, value: str | None) -> str | None:
         if not value or not value.strip():
@@ -51,7 +49,7 @@ class ExtensionInputSerializer(serializers.Serializer):
             raise serializers.ValidationError(str(exc)) from exc
 
     def validate_sender_id(self, value: str) -> str:
-        return _checked(service.normalise_sender_id, value) if value.strip() else ""
+        return checked(service.normalise_sender_id, value) if value.strip() else ""
 
 
 class ExtensionViewSet(viewsets.ModelViewSet):
@@ -80,17 +78,10 @@ class ExtensionViewSet(viewsets.ModelViewSet):
     def partial_update(self, request, *args, **kwargs):
         return self.update(request, *args, partial=True, **kwargs)
 
-    @extend_schema(responses={204: None, 409: ERROR_SCHEMA})
+    @extend_schema(responses={204: None})
     def destroy(self, request, *args, **kwargs):
         service.delete_extension(user=request.user, extension=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     def _output(self, extension: Extension) -> dict:
         return ExtensionSerializer(self.get_queryset().get(pk=extension.pk)).data
-
-
-def _checked(check, value):
-    try:
-        return check(value)
-    except MessagingError as exc:
-        raise serializers.ValidationError(exc.message) from exc

@@ -10,8 +10,8 @@ from messaging.models import InboundRule, OutboundRule, SmsConfiguration, Trunk
 from messaging.services.configuration import rule_formats as formats
 from messaging.services.configuration import rules as service
 from messaging.services.configuration.extensions import normalise_extension_number
+from portal.forms import checked
 
-ERROR_SCHEMA = {"type": "object", "properties": {"detail": {"type": "string"}, "code": {"type": "string"}}}
 RULE_QUERYSETS = {
     InboundRule: InboundRule.objects.select_related("trunk").prefetch_related("extensions"),
     OutboundRule: OutboundRule.objects.select_related("sms_configuration").prefetch_related("extensions"),
@@ -84,10 +84,10 @@ class InboundRuleInputSerializer(_RuleInputSerializer):
     extensions = ExtensionNumbersField(help_text="Destination extension numbers; at least one.")
 
     def validate_did(self, value: str) -> str:
-        return formats.format_did(*_checked(formats.parse_did, value))
+        return formats.format_did(*checked(formats.parse_did, value))
 
     def validate_caller_mask(self, value: str) -> str:
-        return _checked(formats.normalise_caller_mask, value)
+        return checked(formats.normalise_caller_mask, value)
 
 
 class OutboundRuleInputSerializer(_RuleInputSerializer):
@@ -102,10 +102,10 @@ class OutboundRuleInputSerializer(_RuleInputSerializer):
     sender = serializers.ChoiceField(choices=OutboundRule.Sender.choices, required=False)
 
     def validate_destination_prefix(self, value: str) -> str:
-        return _checked(formats.normalise_destination_prefix, value)
+        return checked(formats.normalise_destination_prefix, value)
 
     def validate_destination_length(self, value: int | None) -> int | None:
-        return _checked(formats.check_destination_length, value)
+        return checked(formats.check_destination_length, value)
 
 
 class _RuleViewSet(viewsets.ModelViewSet):
@@ -150,15 +150,15 @@ class InboundRuleViewSet(_RuleViewSet):
     create_rule = staticmethod(service.create_inbound_rule)
     update_rule = staticmethod(service.update_inbound_rule)
 
-    @extend_schema(request=InboundRuleInputSerializer, responses={201: InboundRuleSerializer, 400: ERROR_SCHEMA})
+    @extend_schema(request=InboundRuleInputSerializer, responses={201: InboundRuleSerializer})
     def create(self, request, *args, **kwargs):
         return super().create(request, *args, **kwargs)
 
-    @extend_schema(request=InboundRuleInputSerializer, responses={200: InboundRuleSerializer, 400: ERROR_SCHEMA})
+    @extend_schema(request=InboundRuleInputSerializer, responses={200: InboundRuleSerializer})
     def update(self, request, *args, **kwargs):
         return super().update(request, *args, **kwargs)
 
-    @extend_schema(request=InboundRuleInputSerializer, responses={200: InboundRuleSerializer, 400: ERROR_SCHEMA})
+    @extend_schema(request=InboundRuleInputSerializer, responses={200: InboundRuleSerializer})
     def partial_update(self, request, *args, **kwargs):
         return super().partial_update(request, *args, **kwargs)
 
@@ -172,21 +172,14 @@ class OutboundRuleViewSet(_RuleViewSet):
     create_rule = staticmethod(service.create_outbound_rule)
     update_rule = staticmethod(service.update_outbound_rule)
 
-    @extend_schema(request=OutboundRuleInputSerializer, responses={201: OutboundRuleSerializer, 400: ERROR_SCHEMA})
+    @extend_schema(request=OutboundRuleInputSerializer, responses={201: OutboundRuleSerializer})
     def create(self, request, *args, **kwargs):
         return super().create(request, *args, **kwargs)
 
-    @extend_schema(request=OutboundRuleInputSerializer, responses={200: OutboundRuleSerializer, 400: ERROR_SCHEMA})
+    @extend_schema(request=OutboundRuleInputSerializer, responses={200: OutboundRuleSerializer})
     def update(self, request, *args, **kwargs):
         return super().update(request, *args, **kwargs)
 
-    @extend_schema(request=OutboundRuleInputSerializer, responses={200: OutboundRuleSerializer, 400: ERROR_SCHEMA})
+    @extend_schema(request=OutboundRuleInputSerializer, responses={200: OutboundRuleSerializer})
     def partial_update(self, request, *args, **kwargs):
         return super().partial_update(request, *args, **kwargs)
-
-
-def _checked(check, value):
-    try:
-        return check(value)
-    except MessagingError as exc:
-        raise serializers.ValidationError(exc.message) from exc

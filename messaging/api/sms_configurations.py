@@ -50,17 +50,13 @@ class SmsConfigurationViewSet(viewsets.ModelViewSet):
         return {**super().get_serializer_context(), "webhook_urls": service.webhook_urls()}
 
     def perform_create(self, serializer):
-        serializer.instance = service.create_configuration(user=self.request.user, data=serializer.validated_data)
+        serializer.instance = service.create_configuration(
+            user=self.request.user, **{"password": ""} | serializer.validated_data
+        )
 
     def perform_update(self, serializer):
-        configuration = serializer.instance
-        data = {
-            field: getattr(configuration, field)
-            for field in service.WRITABLE_FIELDS if field not in SmsConfiguration.SECRET_FIELDS
-        }
-        data |= serializer.validated_data
         serializer.instance = service.update_configuration(
-            user=self.request.user, configuration=configuration, data=data
+            user=self.request.user, configuration=serializer.instance, **serializer.validated_data
         )
 
     def perform_destroy(self, instance):

@@ -4,11 +4,11 @@ from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status, viewsets
 from rest_framework.response import Response
 
-from messaging.exceptions import MessagingError
 from messaging.models import PhoneNumber, Trunk
 from messaging.numbers import InvalidNumber, to_e164
 from messaging.services.configuration import trunks as service
 from messaging.services.configuration.trunks import NumberEntry
+from portal.forms import checked
 
 CAMPAIGN_ID_MAX_LENGTH = PhoneNumber._meta.get_field("campaign_id").max_length
 NUMBER_OBJECT_SCHEMA = {
@@ -20,7 +20,6 @@ NUMBER_OBJECT_SCHEMA = {
     },
     "required": ["number"],
 }
-ERROR_SCHEMA = {"type": "object", "properties": {"detail": {"type": "string"}, "code": {"type": "string"}}}
 
 
 class PhoneNumberSerializer(serializers.ModelSerializer):
@@ -72,10 +71,7 @@ class TrunkInputSerializer(serializers.Serializer):
     )
 
     def validate_host(self, value: str) -> str:
-        try:
-            return service.normalise_host(value)
-        except MessagingError as exc:
-            raise serializers.ValidationError(exc.message) from exc
+        return checked(service.normalise_host, value)
 
 
 class TrunkViewSet(viewsets.ModelViewSet):
@@ -104,7 +100,7 @@ class TrunkViewSet(viewsets.ModelViewSet):
     def partial_update(self, request, *args, **kwargs):
         return self.update(request, *args, partial=True, **kwargs)
 
-    @extend_schema(responses={204: None, 409: ERROR_SCHEMA})
+    @extend_schema(responses={204: None})
     def destroy(self, request, *args, **kwargs):
         service.delete_trunk(user=request.user, trunk=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,11 +1,10 @@
 """The extension add/edit form: formats only; the service decides what may be saved."""
 
 from django import forms
-from django.core.exceptions import ValidationError
 
-from messaging.exceptions import MessagingError
 from messaging.models import Extension, PhoneNumber
 from messaging.services.configuration.extensions import normalise_extension_number, normalise_sender_id
+from portal.forms import checked
 
 SendSms = Extension.SendSms
 
@@ -38,10 +37,7 @@ class ExtensionForm(forms.Form):
         self.fields["did"].label_from_instance = lambda number: f"{number.number} (trunk {number.trunk.name})"
 
     def clean_number(self) -> str:
-        try:
-            return normalise_extension_number(self.cleaned_data["number"])
-        except MessagingError as exc:
-            raise ValidationError(exc.message) from exc
+        return checked(normalise_extension_number, self.cleaned_data["number"])
 
     def clean_did(self) -> str | None:
         number = self.cleaned_data["did"]
@@ -49,12 +45,7 @@ class ExtensionForm(forms.Form):
 
     def clean_sender_id(self) -> str:
         sender_id = self.cleaned_data["sender_id"].strip()
-        if not sender_id:
-            return ""
-        try:
-            return normalise_sender_id(sender_id)
-        except MessagingError as exc:
-            raise ValidationError(exc.message) from exc
+        return checked(normalise_sender_id, sender_id) if sender_id else ""
 
 
 def extension_initial(extension: Extension) -> dict:

@@ -1,21 +1,13 @@
 """The inbound and outbound rule forms: formats only; the service decides what may be saved."""
 
 from django import forms
-from django.core.exceptions import ValidationError
 
-from messaging.exceptions import MessagingError
 from messaging.models import Extension, InboundRule, OutboundRule, SmsConfiguration, Trunk
 from messaging.services.configuration import rule_formats as formats
 from messaging.services.configuration import rules as service
+from portal.forms import checked
 
 ORDER_HELP = "Lower goes first. Empty: after the last rule. Move up / Move down on the rules page renumber 10, 20, 30…"
-
-
-def _format_check(check, value):
-    try:
-        return check(value)
-    except MessagingError as exc:
-        raise ValidationError(exc.message) from exc
 
 
 class _RuleForm(forms.Form):
@@ -62,10 +54,10 @@ class OutboundRuleForm(_RuleForm):
         self.fields["sms_configuration"].queryset = SmsConfiguration.objects.select_related("trunk").order_by("name")
 
     def clean_destination_prefix(self) -> str:
-        return _format_check(formats.normalise_destination_prefix, self.cleaned_data["destination_prefix"])
+        return checked(formats.normalise_destination_prefix, self.cleaned_data["destination_prefix"])
 
     def clean_destination_length(self) -> int | None:
-        return _format_check(formats.check_destination_length, self.cleaned_data["destination_length"])
+        return checked(formats.check_destination_length, self.cleaned_data["destination_length"])
 
 
 class InboundRuleForm(_RuleForm):
@@ -95,10 +87,10 @@ class InboundRuleForm(_RuleForm):
         self.fields["trunk"].queryset = Trunk.objects.order_by("name")
 
     def clean_did(self) -> str:
-        return formats.format_did(*_format_check(formats.parse_did, self.cleaned_data["did"]))
+        return formats.format_did(*checked(formats.parse_did, self.cleaned_data["did"]))
 
     def clean_caller_mask(self) -> str:
-        return _format_check(formats.normalise_caller_mask, self.cleaned_data["caller_mask"])
+        return checked(formats.normalise_caller_mask, self.cleaned_data["caller_mask"])
 
 
 def outbound_rule_initial(rule: OutboundRule) -> dict:

@@ -1,16 +1,9 @@
+"""The SMS configuration add/edit form: formats only; services/configuration/sms_configurations.py checks
+every rule (and the views show all its problems at once)."""
+
 from django import forms
-from django.conf import settings
 
 from messaging.models import SmsConfiguration, Trunk
-
-
-def apply_service_errors(form: forms.Form, problems: dict[str, list[str]]) -> None:
-    """Show a service's problems next to the fields they name, without repeating a field's error."""
-    for field, messages in problems.items():
-        if field in form.errors:
-            continue
-        for message in messages:
-            form.add_error(field if field in form.fields else None, message)
 
 
 class SmsConfigurationForm(forms.Form):
@@ -77,8 +70,4 @@ class SmsConfigurationForm(forms.Form):
         if instance is not None:
             self.fields["password"].help_text += " Leave blank to keep the stored one."
             self.fields["callback_password"].help_text = "Leave blank to keep the stored one."
-        cutoff = f"{settings.BANDWIDTH_LEGACY_CUTOFF:%B %-d, %Y}"
-        self.fields["auth_type"].help_text = (
-            f"Bandwidth stops accepting legacy API users on {cutoff}; use API credentials "
-            "(Account ▸ API Credentials in the Bandwidth App) for every new configuration."
-        )
+        self.fields["auth_type"].help_text = SmsConfiguration.legacy_cutoff_notice()

@@ -5,10 +5,10 @@ import re
 from django import forms
 from django.core.exceptions import ValidationError
 
-from messaging.exceptions import MessagingError
 from messaging.models import PhoneNumber, Trunk
 from messaging.numbers import InvalidNumber, to_e164
 from messaging.services.configuration.trunks import NumberEntry, normalise_host
+from portal.forms import checked
 
 TenDlc = PhoneNumber.TenDlcStatus
 STATUS_WORDS = {
@@ -50,10 +50,7 @@ class TrunkForm(forms.Form):
     )
 
     def clean_host(self) -> str:
-        try:
-            return normalise_host(self.cleaned_data["host"])
-        except MessagingError as exc:
-            raise ValidationError(exc.message) from exc
+        return checked(normalise_host, self.cleaned_data["host"])
 
     def clean_numbers(self) -> list[NumberEntry]:
         return parse_number_lines(self.cleaned_data["numbers"])

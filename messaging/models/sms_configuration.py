@@ -48,10 +48,26 @@ class SmsConfiguration(models.Model):
     def legacy_cutoff(self):
         return settings.BANDWIDTH_LEGACY_CUTOFF
 
+    @staticmethod
+    def legacy_users_retired() -> bool:
+        """The one check of the cut-off: Bandwidth refuses legacy API users from that date on."""
+        return timezone.localdate() >= settings.BANDWIDTH_LEGACY_CUTOFF
+
+    @staticmethod
+    def legacy_cutoff_notice() -> str:
+        """The one wording of the cut-off, with its date, before or after it (the service's refusal, the
+        send refusal, Test connection, the form's help and the notice on the screens say this)."""
+        cutoff = f"{settings.BANDWIDTH_LEGACY_CUTOFF:%B %-d, %Y}"
+        stop = "stopped" if SmsConfiguration.legacy_users_retired() else "stops"
+        return (
+            f"A legacy API user {stop} working on {cutoff}, when Bandwidth {stop} accepting legacy API users: "
+            "create API credentials (a Client ID and Client Secret) in the Bandwidth App under "
+            "Account ▸ API Credentials and switch the SMS configuration to API credentials (OAuth)."
+        )
+
     @property
     def legacy_stopped_working(self) -> bool:
-        """Bandwidth refuses legacy API users from the cut-off date on."""
-        return self.is_legacy and timezone.localdate() >= settings.BANDWIDTH_LEGACY_CUTOFF
+        return self.is_legacy and self.legacy_users_retired()
 
     @property
     def has_callback_credentials(self) -> bool:

@@ -8,6 +8,7 @@ from messaging.exceptions import MessagingError
 from messaging.forms.extensions import ExtensionForm, extension_initial
 from messaging.models import Extension
 from messaging.services.configuration import extensions as service
+from portal.forms import show_service_error
 
 
 def extension_list(request):
@@ -25,7 +26,7 @@ def extension_create(request):
         try:
             extension = service.create_extension(user=request.user, **form.cleaned_data)
         except MessagingError as exc:
-            form.add_error(exc.field, exc.message)
+            show_service_error(form, exc)
         else:
             messages.success(request, f"Extension {extension.number} added.")
             return redirect("messaging:extension-list")
@@ -39,7 +40,7 @@ def extension_edit(request, pk):
         try:
             service.update_extension(user=request.user, extension=extension, **form.cleaned_data)
         except MessagingError as exc:
-            form.add_error(exc.field, exc.message)
+            show_service_error(form, exc)
         else:
             messages.success(request, f"Extension {extension.number} saved.")
             return redirect("messaging:extension-list")

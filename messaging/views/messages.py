@@ -12,6 +12,7 @@ from messaging.forms.messages import ComposeForm, MessageFilterForm
 from messaging.models import Message
 from messaging.selectors import messages as message_selectors
 from messaging.services.outbound import compose
+from portal.forms import show_service_error
 
 PAGE_SIZE = 50
 
@@ -45,7 +46,7 @@ def message_compose(request):
         try:
             message = compose.queue_message(**form.service_arguments())
         except MessagingError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            show_service_error(form, exc)
         else:
             flash.success(request, f"Message queued to {', '.join(message.to_numbers)} from {message.from_number}.")
             for warning in message.warnings:

@@ -12,6 +12,7 @@ from messaging.exceptions import MessagingError
 from messaging.forms import rules as forms
 from messaging.models import Extension, InboundRule, OutboundRule, SmsConfiguration, Trunk
 from messaging.services.configuration import rules as service
+from portal.forms import show_service_error
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,7 @@ def _rule_form(request, kind: RuleKind, *, pk: int | None):
             else:
                 kind.update(user=request.user, rule=rule, **form.cleaned_data)
         except MessagingError as exc:
-            form.add_error(exc.field, exc.message)
+            show_service_error(form, exc)
         else:
             messages.success(request, f"{kind.label} “{rule.name}” saved.")
             return redirect(kind.back())

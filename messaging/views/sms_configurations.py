@@ -1,15 +1,16 @@
 """Message Channel > SMS/MMS screens."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from messaging.forms.sms_configurations import SmsConfigurationForm, apply_service_errors
+from messaging.forms.sms_configurations import SmsConfigurationForm
 from messaging.models import SmsConfiguration
 from messaging.selectors import configuration as configuration_selectors
 from messaging.services.configuration import sms_configurations as service
+from portal.exceptions import PortalError
+from portal.forms import show_service_error
 
 
 def _configuration(pk: int) -> SmsConfiguration:
@@ -26,7 +27,6 @@ def configuration_list(request):
         request, "messaging/sms/list.html",
         {
             "configurations": configurations,
-            "legacy_retired": service.legacy_is_retired(),
             "unregistered_numbers": configuration_selectors.list_numbers_needing_10dlc(),
         },
     )
@@ -35,16 +35,10 @@ def configuration_list(request):
 def configuration_create(request):
     form = SmsConfigurationForm(request.POST or None)
     if request.method == "POST":
-        if form.is_valid():
-            try:
-                configuration = service.create_configuration(user=request.user, data=form.cleaned_data)
-            except ValidationError as exc:
-                apply_service_errors(form, exc.message_dict)
-            else:
-                messages.success(request, f"“{configuration.name}” saved. Copy its webhook URL into Bandwidth.")
-                return redirect("messaging:sms-configuration-detail", pk=configuration.pk)
-        else:
-            apply_service_errors(form, service.find_problems(data=form.cleaned_data))
+        configuration = _save(form, service.create_configuration, user=request.user)
+        if configuration is not None:
+            messages.success(request, f"“{configuration.name}” saved. Copy its webhook URL into Bandwidth.")
+            return redirect("messaging:sms-configuration-detail", pk=configuration.pk)
     return render(request, "messaging/sms/form.html", {"form": form, "configuration": None})
 
 
@@ -52,17 +46,22 @@ def configuration_edit(request, pk):
     configuration = _configuration(pk)
     form = SmsConfigurationForm(request.POST or None, instance=configuration)
     if request.method == "POST":
-        if form.is_valid():
-            try:
-                service.update_configuration(user=request.user, configuration=configuration, data=form.cleaned_data)
-            except ValidationError as exc:
-                apply_service_errors(form, exc.message_dict)
-            else:
-                messages.success(request, f"“{configuration.name}” saved.")
-                return redirect("messaging:sms-configuration-detail", pk=configuration.pk)
-        else:
-            apply_service_errors(form, service.find_problems(data=form.cleaned_data, configuration=configuration))
+        if _save(form, service.update_configuration, user=request.user, configuration=configuration) is not None:
+            messages.success(request, f"“{configuration.name}” saved.")
+            return redirect("messaging:sms-configuration-detail", pk=configuration.pk)
     return render(request, "messaging/sms/form.html", {"form": form, "configuration": configuration})
+
+
+def _save(form: SmsConfigurationForm, save, **arguments) -> SmsConfiguration | None:
+    """What `save` returns, or None with every problem on the form: when the form refuses a field, the
+    service still checks the others, so the administrator sees them all at once."""
+    try:
+        if form.is_valid():
+            return save(**arguments, **form.cleaned_data)
+        service.check_configuration(configuration=arguments.get("configuration"), **form.cleaned_data)
+    except PortalError as exc:
+        show_service_error(form, exc)
+    return None
 
 
 def configuration_detail(request, pk):
@@ -73,7 +72,6 @@ def configuration_detail(request, pk):
             "configuration": configuration,
             "webhook_url": service.webhook_url(configuration),
             "recent_callbacks": configuration_selectors.list_recent_callbacks(configuration_id=configuration.pk),
-            "legacy_retired": service.legacy_is_retired(),
             "unregistered_numbers": configuration_selectors.list_numbers_needing_10dlc(),
         },
     )

@@ -8,6 +8,7 @@ from messaging.forms.trunks import TrunkForm, trunk_initial
 from messaging.models import Trunk
 from messaging.selectors import configuration as configuration_selectors
 from messaging.services.configuration import trunks as service
+from portal.forms import show_service_error
 
 
 def trunk_list(request):
@@ -24,7 +25,7 @@ def trunk_create(request):
         try:
             trunk = service.create_trunk(user=request.user, **form.cleaned_data)
         except MessagingError as exc:
-            form.add_error(exc.field, exc.message)
+            show_service_error(form, exc)
         else:
             messages.success(request, f"Trunk “{trunk.name}” added.")
             return redirect("messaging:trunk-list")
@@ -38,7 +39,7 @@ def trunk_edit(request, pk):
         try:
             service.update_trunk(user=request.user, trunk=trunk, **form.cleaned_data)
         except MessagingError as exc:
-            form.add_error(exc.field, exc.message)
+            show_service_error(form, exc)
         else:
             messages.success(request, f"Trunk “{trunk.name}” saved.")
             return redirect("messaging:trunk-list")

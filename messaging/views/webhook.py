@@ -9,15 +9,20 @@ from django_tenants.utils import schema_context
 from messaging.exceptions import CallbackRejected
 from messaging.models import SmsConfiguration
 from messaging.services.inbound import webhook
+from portal.errors import error_response
 from tenants.models import WebhookEndpoint
 
 REALM = "Bandwidth callbacks"
 
 
 def _challenge() -> HttpResponse:
-    response = JsonResponse({"detail": "Callback credentials required."}, status=401)
-    response["WWW-Authenticate"] = f'Basic realm="{REALM}"'
-    return response
+    return error_response(
+        CallbackRejected(401, "Callback credentials required."), headers={"WWW-Authenticate": f'Basic realm="{REALM}"'}
+    )
+
+
+def _unknown() -> HttpResponse:
+    return error_response(CallbackRejected(404, "Unknown webhook URL."))
 
 
 @csrf_exempt
@@ -25,25 +30,25 @@ def _challenge() -> HttpResponse:
 def bandwidth_callback(request, token: str):
     endpoint = WebhookEndpoint.objects.select_related("tenant").filter(token=token).first()
     if endpoint is None:
-        return JsonResponse({"detail": "Unknown webhook URL."}, status=404)
+        return _unknown()
     with schema_context(endpoint.tenant.schema_name):
         expected = (
             SmsConfiguration.objects.filter(pk=endpoint.configuration_id)
             .values_list("callback_username", "callback_password").first()
         )
         if expected is None:
-            return JsonResponse({"detail": "Unknown webhook URL."}, status=404)
+            return _unknown()
         username, password = expected
         if username and not webhook.credentials_match(
             request.headers.get("Authorization"), username=username, password=password
         ):
             return _challenge()
         if int(request.META.get("CONTENT_LENGTH") or 0) > settings.WEBHOOK_MAX_BODY_BYTES:
-            return JsonResponse({"detail": f"Body over {settings.WEBHOOK_MAX_BODY_BYTES} bytes."}, status=413)
+            return error_response(CallbackRejected(413, f"Body over {settings.WEBHOOK_MAX_BODY_BYTES} bytes."))
         try:
             events = webhook.parse_callbacks(request.body)
         except CallbackRejected as exc:
-            return JsonResponse({"detail": exc.message}, status=exc.status)
+            return error_response(exc)
         stored, duplicates = webhook.record_callbacks(configuration_id=endpoint.configuration_id, events=events)
     # 200 only now: the rows are committed. An unknown event type is stored and acknowledged too.
     return JsonResponse({"status": "ok", "stored": stored, "duplicates": duplicates})

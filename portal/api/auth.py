@@ -6,6 +6,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from portal.exceptions import PortalError
+
 
 class TokenRequestSerializer(serializers.Serializer):
     username = serializers.CharField()
@@ -28,6 +30,6 @@ class ObtainTokenView(APIView):
         # The plain HttpRequest, so django-axes counts the failure and can lock out.
         user = authenticate(request._request, **incoming.validated_data)
         if user is None:
-            return Response({"detail": "Wrong username or password."}, status=400)
+            raise PortalError("Wrong username or password.", code="wrong_credentials")
         token, _ = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})

@@ -54,7 +54,7 @@ def second_did(tenant_a, acme_trunk) -> PhoneNumber:
 def acme_config(tenant_a, acme_trunk, admin_a) -> SmsConfiguration:
     """SMS configuration "Main SMS" on acme_trunk, created (and audited) by the service."""
     with tenant_context(tenant_a):
-        return sms_configurations.create_configuration(user=admin_a, data=configuration_data(acme_trunk))
+        return sms_configurations.create_configuration(user=admin_a, **configuration_data(acme_trunk))
 
 
 @pytest.fixture

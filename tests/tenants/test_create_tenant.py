@@ -1,10 +1,10 @@
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
 from django.db import connection
 from django_tenants.utils import schema_exists, tenant_context
 
 from messaging.models import AuditEntry
+from tenants.exceptions import TenantInvalid
 from tenants.models import Domain, Membership, Tenant
 from tenants.services import create_tenant
 
@@ -39,9 +39,9 @@ def test_creating_a_tenant_creates_its_schema_with_the_tenant_tables():
     ],
 )
 def test_bad_slug_is_refused_with_a_field_error(slug, message):
-    with pytest.raises(ValidationError) as refused:
+    with pytest.raises(TenantInvalid) as refused:
         create_tenant(name="Whatever", slug=slug)
-    assert message in " ".join(refused.value.message_dict["slug"])
+    assert message in " ".join(refused.value.fields["slug"])
 
 
 def test_failed_creation_leaves_nothing_behind(monkeypatch):
@@ -62,9 +62,9 @@ def test_failed_creation_leaves_nothing_behind(monkeypatch):
 
 
 def test_weak_admin_password_and_taken_username_are_field_errors():
-    with pytest.raises(ValidationError) as refused:
+    with pytest.raises(TenantInvalid) as refused:
         create_tenant(name="Weak", slug="weak", admin_username="admin_a", admin_password="123")
-    errors = refused.value.message_dict
+    errors = refused.value.fields
     assert "already exists" in errors["admin_username"][0]
     assert errors["admin_password"]
     assert not Tenant.objects.filter(slug="weak").exists()

@@ -18,7 +18,8 @@ def test_admin_of_other_tenant_gets_404_on_pages(client_a, path):
 @pytest.mark.parametrize("path", GLOBEX_API)
 def test_admin_of_other_tenant_gets_404_on_api_by_session_and_token(client_a, api_client, admin_a, path):
     response = client_a.get(path)
-    assert response.status_code == 404 and response.json() == {"detail": "Not found."}
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found.", "code": "not_found", "fields": {}}
 
     from rest_framework.authtoken.models import Token
 
@@ -29,7 +30,7 @@ def test_admin_of_other_tenant_gets_404_on_api_by_session_and_token(client_a, ap
 
 def test_unknown_tenant_slug_is_404(client_a):
     assert client_a.get("/t/nobody/").status_code == 404
-    assert client_a.get("/t/nobody/api/v1/me/").json() == {"detail": "Not found."}
+    assert client_a.get("/t/nobody/api/v1/me/").json() == {"detail": "Not found.", "code": "not_found", "fields": {}}
 
 
 def test_me_answers_for_own_tenant(api_a):

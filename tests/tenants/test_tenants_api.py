@@ -18,7 +18,7 @@ def test_token_flow_gives_a_token_that_authenticates(api_client):
 def test_wrong_password_gets_400_json(api_client):
     answer = api_client.post("/api/v1/auth/token/", {"username": "admin_a", "password": "nope"}, format="json")
     assert answer.status_code == 400
-    assert answer.json() == {"detail": "Wrong username or password."}
+    assert answer.json() == {"detail": "Wrong username or password.", "code": "wrong_credentials", "fields": {}}
 
 
 def test_token_endpoint_locks_out_after_repeated_failures(api_client, settings):
@@ -49,9 +49,9 @@ def test_tenant_create_api_refuses_bad_slug_with_field_errors(api_client, sysadm
     api_client.force_authenticate(sysadmin)
     refused = api_client.post("/api/v1/tenants/", {"name": "X", "slug": "Not OK"}, format="json")
     assert refused.status_code == 400
-    assert "slug" in refused.json()
+    assert "slug" in refused.json()["fields"]
     refused = api_client.post("/api/v1/tenants/", {"name": "X", "slug": "acme"}, format="json")
-    assert refused.status_code == 400 and "already taken" in refused.json()["slug"][0]
+    assert refused.status_code == 400 and "already taken" in refused.json()["fields"]["slug"][0]
     assert not Tenant.objects.filter(name="X").exists()
 
 

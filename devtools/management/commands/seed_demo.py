@@ -58,12 +58,12 @@ class Command(BaseCommand):
             )
         configuration = SmsConfiguration.objects.filter(name="Demo SMS").first()
         if configuration is None:
-            configuration = sms_configurations.create_configuration(user=None, data={
-                "name": "Demo SMS", "trunk": trunk, "sender_id": "", "account_id": ACCOUNT_ID,
-                "application_id": APPLICATION_ID, "auth_type": "oauth", "username": CLIENT_ID,
-                "password": CLIENT_SECRET, "callback_username": "bw-demo",
-                "callback_password": secrets.token_urlsafe(18), "enabled": True,
-            })
+            configuration = sms_configurations.create_configuration(
+                user=None, name="Demo SMS", trunk=trunk, sender_id="", account_id=ACCOUNT_ID,
+                application_id=APPLICATION_ID, auth_type="oauth", username=CLIENT_ID,
+                password=CLIENT_SECRET, callback_username="bw-demo",
+                callback_password=secrets.token_urlsafe(18), enabled=True,
+            )
         extensions = []
         for did, (number, name) in DIDS.items():
             extension, _ = Extension.objects.get_or_create(number=number, defaults={"name": name, "did": numbers[did]})

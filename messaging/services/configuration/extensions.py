@@ -9,9 +9,10 @@ from enum import Enum
 
 from django.db import IntegrityError, transaction
 
+from messaging import numbers
 from messaging.exceptions import ConfigurationInvalid, ExtensionInUse
 from messaging.models import AuditEntry, Extension, InboundRule, OutboundRule, PhoneNumber
-from messaging.numbers import InvalidNumber, is_short_code, to_e164
+from messaging.numbers import InvalidNumber, to_e164
 from messaging.services.configuration.audit import changed_fields, record_change, snapshot
 
 EXTENSION_NUMBER = re.compile(r"^\d{2,8}$")
@@ -59,24 +60,19 @@ def normalise_extension_number(text: str) -> str:
 
 
 def normalise_sender_id(text: str) -> str:
-    """`(919) 555-0100` → `+19195550100`; a 5–6 digit short code stays as it is.
+    """messaging.numbers.normalise_sender_id for an extension's chosen sender ID, which is required.
 
-    Raises ConfigurationInvalid (field "sender_id") for anything else.
+    Raises ConfigurationInvalid (field "sender_id") for an empty or bad one.
     """
-    raw = (text or "").strip()
-    if not raw:
+    if not (text or "").strip():
         raise ConfigurationInvalid(
-            "Enter the sender ID this extension sends from: a number in E.164 or a 5–6 digit short code.",
+            f"Enter the sender ID this extension sends from: {numbers.SENDER_ID_FORMS}.",
             field="sender_id", code="required",
         )
-    if is_short_code(raw):
-        return raw
     try:
-        return to_e164(raw)
+        return numbers.normalise_sender_id(text)
     except InvalidNumber as exc:
-        raise ConfigurationInvalid(
-            f"{exc} A sender ID is a number in E.164 or a 5–6 digit short code.", field="sender_id"
-        ) from exc
+        raise ConfigurationInvalid(str(exc), field="sender_id") from exc
 
 
 def create_extension(

@@ -6,17 +6,15 @@ import secrets
 import uuid
 from dataclasses import dataclass
 
-from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.utils import timezone
 
 from messaging import dispatch
 from messaging.bandwidth.auth import Credentials, account_id_problem
 from messaging.bandwidth.client import BandwidthClient
 from messaging.bandwidth.errors import BandwidthError
+from messaging.exceptions import ConfigurationInvalid
 from messaging.models import SmsConfiguration, Trunk
-from messaging.numbers import InvalidNumber, is_short_code, to_e164
+from messaging.numbers import InvalidNumber, normalise_sender_id
 from messaging.services.configuration import audit
 from portal.urls_helpers import absolute_url
 from tenants.models import Tenant, WebhookEndpoint
@@ -29,38 +27,144 @@ WRITABLE_FIELDS = (
     "name", "trunk", "sender_id", "account_id", "application_id", "auth_type", "username",
     "password", "callback_username", "callback_password", "enabled",
 )
+# What create_configuration assumes for a value check_configuration is not given.
+CREATE_DEFAULTS = {
+    "name": "", "trunk": None, "sender_id": "", "account_id": "", "application_id": "",
+    "auth_type": SmsConfiguration.AuthType.OAUTH, "username": "", "password": "", "callback_username": "",
+    "callback_password": "", "enabled": True,
+}
 
 
 def _current_tenant() -> Tenant:
     return connection.tenant
 
 
-def legacy_is_retired() -> bool:
-    return timezone.localdate() >= settings.BANDWIDTH_LEGACY_CUTOFF
+def create_configuration(
+    *,
+    user,
+    name: str,
+    trunk: Trunk | None,
+    sender_id: str = "",
+    account_id: str,
+    application_id: str,
+    auth_type: str = SmsConfiguration.AuthType.OAUTH,
+    username: str,
+    password: str,
+    callback_username: str = "",
+    callback_password: str = "",
+    enabled: bool = True,
+) -> SmsConfiguration:
+    """Create an SMS configuration and its webhook URL, and audit it.
+
+    An empty `sender_id` means the trunk's first DID. Raises ConfigurationInvalid with every broken rule
+    at once, by field, in `fields`; nothing is written then.
+    """
+    cleaned = _clean(
+        {
+            "name": name, "trunk": trunk, "sender_id": sender_id, "account_id": account_id,
+            "application_id": application_id, "auth_type": auth_type, "username": username, "password": password,
+            "callback_username": callback_username, "callback_password": callback_password, "enabled": enabled,
+        },
+        existing=None,
+    )
+    with transaction.atomic():
+        configuration = SmsConfiguration.objects.create(**cleaned)
+        WebhookEndpoint.objects.create(
+            token=_new_token(), tenant=_current_tenant(), configuration_id=configuration.pk
+        )
+        audit.record_change(
+            user=user, action="create", instance=configuration,
+            changes=audit.changed_fields({}, _audited(configuration)),
+        )
+    return configuration
 
 
-def _sender_problem(sender_id: str, trunk: Trunk | None) -> tuple[str, str | None]:
-    """The normalised sender ID and why it cannot be used, if so."""
-    if not sender_id:
-        if trunk is not None and not trunk.numbers.exists():
-            return "", (
-                f"The trunk “{trunk.name}” has no DID: enter a Sender ID, or add a DID to the trunk first."
-            )
-        return "", None
-    if is_short_code(sender_id):
-        return sender_id.strip(), None
-    try:
-        return to_e164(sender_id), None
-    except InvalidNumber as exc:
-        return sender_id, f"{exc} A Sender ID is a number in E.164 or a 5–6 digit short code."
+def update_configuration(
+    *,
+    user,
+    configuration: SmsConfiguration,
+    name: str | None = None,
+    trunk: Trunk | None = None,
+    sender_id: str | None = None,
+    account_id: str | None = None,
+    application_id: str | None = None,
+    auth_type: str | None = None,
+    username: str | None = None,
+    password: str | None = None,
+    callback_username: str | None = None,
+    callback_password: str | None = None,
+    enabled: bool | None = None,
+) -> SmsConfiguration:
+    """Change what is given (None = unchanged). A blank password or callback password keeps the stored
+    one; an empty callback username removes the callback credentials.
+
+    Audits the changed fields (secrets redacted). Enabling it processes the callbacks kept while it was
+    disabled. Raises ConfigurationInvalid with every broken rule at once, like create_configuration;
+    nothing is saved then.
+    """
+    before = _audited(configuration)
+    was_enabled = configuration.enabled
+    cleaned = _clean(
+        _with_stored(
+            configuration,
+            {
+                "name": name, "trunk": trunk, "sender_id": sender_id, "account_id": account_id,
+                "application_id": application_id, "auth_type": auth_type, "username": username,
+                "password": password, "callback_username": callback_username,
+                "callback_password": callback_password, "enabled": enabled,
+            },
+        ),
+        existing=configuration,
+    )
+    changed_secrets = [
+        name for name in SmsConfiguration.SECRET_FIELDS
+        if cleaned[name] != getattr(configuration, name)
+    ]
+    for field, value in cleaned.items():
+        setattr(configuration, field, value)
+    with transaction.atomic():
+        configuration.save()
+        audit.record_change(
+            user=user, action="update", instance=configuration,
+            changes=audit.changed_fields(before, _audited(configuration), changed_secrets=changed_secrets),
+        )
+        if configuration.enabled and not was_enabled:
+            # Callbacks kept while it was disabled are processed now.
+            dispatch.on_commit("messaging.process_waiting_callbacks", configuration.pk)
+    return configuration
 
 
-def _validate(data: dict, *, existing: SmsConfiguration | None) -> dict:
-    """Check every business rule; return the cleaned values or raise ValidationError by field."""
+def check_configuration(*, configuration: SmsConfiguration | None = None, **values) -> None:
+    """Check the keyword arguments of create_configuration (or, with `configuration`, of
+    update_configuration) without saving anything, so that a screen whose form already refused some
+    field still shows every other problem at once. A value not given counts as empty (as unchanged
+    with `configuration`).
+
+    Raises ConfigurationInvalid like them.
+    """
+    unknown = set(values) - set(WRITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"check_configuration() got unexpected keyword arguments {sorted(unknown)}")
+    if configuration is None:
+        _clean(CREATE_DEFAULTS | values, existing=None)
+    else:
+        _clean(_with_stored(configuration, values), existing=configuration)
+
+
+def _with_stored(configuration: SmsConfiguration, given: dict) -> dict:
+    # A secret left out is "" (keep the stored one); anything else left out is the stored value.
+    return {
+        field: given.get(field) if given.get(field) is not None
+        else ("" if field in SmsConfiguration.SECRET_FIELDS else getattr(configuration, field))
+        for field in WRITABLE_FIELDS
+    }
+
+
+def _clean(values: dict, *, existing: SmsConfiguration | None) -> dict:
+    """Every business rule at once: the values to store, or ConfigurationInvalid with every problem."""
     problems: dict[str, str] = {}
-    cleaned = dict(data)
-    name = (data.get("name") or "").strip()
-    cleaned["name"] = name
+    cleaned = {"enabled": bool(values["enabled"])}
+    cleaned["name"] = name = (values["name"] or "").strip()
     if not name:
         problems["name"] = "Enter a name."
     elif len(name) > 64:
@@ -68,19 +172,20 @@ def _validate(data: dict, *, existing: SmsConfiguration | None) -> dict:
     elif SmsConfiguration.objects.filter(name__iexact=name).exclude(pk=getattr(existing, "pk", None)).exists():
         problems["name"] = f"A configuration named “{name}” already exists in this tenant."
 
-    trunk = data.get("trunk")
+    trunk = values["trunk"]
     if not isinstance(trunk, Trunk):
         problems["trunk"] = "Choose one of this tenant's Bandwidth trunks."
         trunk = None
-    cleaned["sender_id"], sender_problem = _sender_problem((data.get("sender_id") or "").strip(), trunk)
+    cleaned["trunk"] = trunk
+    cleaned["sender_id"], sender_problem = _clean_sender_id(values["sender_id"] or "", trunk)
     if sender_problem:
         problems["sender_id"] = sender_problem
 
-    cleaned["account_id"] = (data.get("account_id") or "").strip()
+    cleaned["account_id"] = (values["account_id"] or "").strip()
     if problem := account_id_problem(cleaned["account_id"]):
         problems["account_id"] = problem
 
-    cleaned["application_id"] = (data.get("application_id") or "").strip().lower()
+    cleaned["application_id"] = (values["application_id"] or "").strip().lower()
     try:
         uuid.UUID(cleaned["application_id"])
     except ValueError:
@@ -89,35 +194,43 @@ def _validate(data: dict, *, existing: SmsConfiguration | None) -> dict:
             "a UUID such as 93de2206-9669-4e07-948d-329f4b722ee2."
         )
 
-    auth_type = data.get("auth_type") or SmsConfiguration.AuthType.OAUTH
-    cleaned["auth_type"] = auth_type
+    cleaned["auth_type"] = auth_type = values["auth_type"] or SmsConfiguration.AuthType.OAUTH
     if auth_type not in SmsConfiguration.AuthType.values:
         problems["auth_type"] = "Choose API credentials (OAuth) or legacy API user."
-    elif auth_type == SmsConfiguration.AuthType.LEGACY and legacy_is_retired():
-        problems["auth_type"] = (
-            f"Bandwidth stopped accepting legacy API users on {settings.BANDWIDTH_LEGACY_CUTOFF:%B %-d, %Y}. "
-            "Create API credentials (a Client ID and Client Secret) in the Bandwidth App under "
-            "Account ▸ API Credentials, then choose API credentials (OAuth) here."
-        )
+    elif auth_type == SmsConfiguration.AuthType.LEGACY and SmsConfiguration.legacy_users_retired():
+        problems["auth_type"] = SmsConfiguration.legacy_cutoff_notice()
 
-    cleaned["username"] = (data.get("username") or "").strip()
+    cleaned["username"] = (values["username"] or "").strip()
     if not cleaned["username"]:
         problems["username"] = "Enter the Client ID (or, for a legacy API user, its username)."
-    submitted_secret = data.get("password") or ""
+    submitted_secret = values["password"] or ""
     if not submitted_secret and not (existing and existing.password):
         problems["password"] = "Enter the Client Secret (or, for a legacy API user, its password)."  # noqa: S105
     cleaned["password"] = submitted_secret or (existing.password if existing else "")
 
-    _validate_callback_credentials(data, existing, cleaned, problems)
-    cleaned["enabled"] = bool(data.get("enabled", True))
+    _clean_callback_credentials(values, existing, cleaned, problems)
     if problems:
-        raise ValidationError({field: [message] for field, message in problems.items()})
+        raise ConfigurationInvalid(fields={field: [message] for field, message in problems.items()})
     return cleaned
 
 
-def _validate_callback_credentials(data, existing, cleaned, problems) -> None:
-    username = (data.get("callback_username") or "").strip()
-    password = data.get("callback_password") or ""
+def _clean_sender_id(sender_id: str, trunk: Trunk | None) -> tuple[str, str | None]:
+    """The normalised sender ID and why it cannot be used, if so."""
+    if not sender_id.strip():
+        if trunk is not None and not trunk.numbers.exists():
+            return "", (
+                f"The trunk “{trunk.name}” has no DID: enter a Sender ID, or add a DID to the trunk first."
+            )
+        return "", None
+    try:
+        return normalise_sender_id(sender_id), None
+    except InvalidNumber as exc:
+        return sender_id, str(exc)
+
+
+def _clean_callback_credentials(values, existing, cleaned, problems) -> None:
+    username = (values["callback_username"] or "").strip()
+    password = values["callback_password"] or ""
     cleaned["callback_username"] = username
     if not username:
         if password:
@@ -134,59 +247,6 @@ def _validate_callback_credentials(data, existing, cleaned, problems) -> None:
         )
     else:
         cleaned["callback_password"] = password
-
-
-def find_problems(*, data: dict, configuration: SmsConfiguration | None = None) -> dict[str, list[str]]:
-    """Every rule the data breaks, by field, without saving anything (to show all errors at once)."""
-    try:
-        _validate(data, existing=configuration)
-    except ValidationError as exc:
-        return exc.message_dict
-    return {}
-
-
-def create_configuration(*, user, data: dict) -> SmsConfiguration:
-    """Create an SMS configuration and its webhook URL.
-
-    Raises ValidationError (a dict by field) when any value breaks a rule.
-    """
-    cleaned = _validate(data, existing=None)
-    with transaction.atomic():
-        configuration = SmsConfiguration.objects.create(**{f: cleaned[f] for f in WRITABLE_FIELDS})
-        WebhookEndpoint.objects.create(
-            token=_new_token(), tenant=_current_tenant(), configuration_id=configuration.pk
-        )
-        audit.record_change(
-            user=user, action="create", instance=configuration,
-            changes=audit.changed_fields({}, _audited(configuration)),
-        )
-    return configuration
-
-
-def update_configuration(*, user, configuration: SmsConfiguration, data: dict) -> SmsConfiguration:
-    """Apply a change. A blank password or callback password keeps the stored one.
-
-    Raises ValidationError by field; nothing is saved then.
-    """
-    before = _audited(configuration)
-    was_enabled = configuration.enabled
-    cleaned = _validate(data, existing=configuration)
-    changed_secrets = [
-        name for name in SmsConfiguration.SECRET_FIELDS
-        if cleaned[name] != getattr(configuration, name)
-    ]
-    for field in WRITABLE_FIELDS:
-        setattr(configuration, field, cleaned[field])
-    with transaction.atomic():
-        configuration.save()
-        audit.record_change(
-            user=user, action="update", instance=configuration,
-            changes=audit.changed_fields(before, _audited(configuration), changed_secrets=changed_secrets),
-        )
-        if configuration.enabled and not was_enabled:
-            # Callbacks kept while it was disabled are processed now.
-            dispatch.on_commit("messaging.process_waiting_callbacks", configuration.pk)
-    return configuration
 
 
 def delete_configuration(*, user, configuration: SmsConfiguration) -> None:
@@ -252,21 +312,13 @@ def check_connection(*, configuration: SmsConfiguration) -> ConnectionCheck:
     Never raises for Bandwidth's answers: the result says, in plain words, what happened.
     """
     if configuration.legacy_stopped_working:
-        return ConnectionCheck(False, _legacy_retired_message())
+        return ConnectionCheck(False, configuration.legacy_cutoff_notice())
     try:
         BandwidthClient(credentials_of(configuration)).check_connection()
     except BandwidthError as exc:
         return ConnectionCheck(False, exc.user_message)
     how = "API credentials (OAuth token issued)" if not configuration.is_legacy else "legacy API user"
     return ConnectionCheck(True, f"Connected: Bandwidth accepted the {how} for account {configuration.account_id}.")
-
-
-def _legacy_retired_message() -> str:
-    return (
-        f"Legacy API users stopped working at Bandwidth on {settings.BANDWIDTH_LEGACY_CUTOFF:%B %-d, %Y}. "
-        "Create API credentials in the Bandwidth App (Account ▸ API Credentials) and switch this "
-        "configuration to API credentials (OAuth)."
-    )
 
 
 def _new_token() -> str:

@@ -7,7 +7,7 @@ from django.db.models import Q
 
 from messaging.exceptions import MessageInvalid, SendRefused
 from messaging.models import Extension, OutboundRule, SmsConfiguration
-from messaging.numbers import InvalidNumber, is_short_code, to_e164
+from messaging.numbers import InvalidNumber, normalise_sender_id, to_e164
 
 SENDER_LABELS = dict(OutboundRule.Sender.choices)
 
@@ -82,8 +82,7 @@ def check_configuration_sends(configuration: SmsConfiguration) -> None:
                           code="configuration_disabled")
     if configuration.legacy_stopped_working:
         raise SendRefused(
-            f"SMS configuration {configuration.name} uses a legacy API user, which Bandwidth stopped accepting "
-            f"on {configuration.legacy_cutoff:%Y-%m-%d}: switch it to API credentials (Client ID and Secret).",
+            f"SMS configuration {configuration.name} cannot send. {configuration.legacy_cutoff_notice()}",
             code="legacy_retired",
         )
 
@@ -112,13 +111,10 @@ def sender_number(rule: OutboundRule, extension: Extension) -> str:
 
 
 def _as_sender(value: str, what: str) -> str:
-    value = value.strip()
-    if is_short_code(value):
-        return value
     try:
-        return to_e164(value)
+        return normalise_sender_id(value)
     except InvalidNumber as exc:
-        raise SendRefused(f"{what} {value!r} is not a phone number or short code.", code="no_sender") from exc
+        raise SendRefused(f"{what} {value.strip()!r} cannot be used: {exc}", code="no_sender") from exc
 
 
 def _no_rule(extension: Extension, numbers: list[str], rules: list[OutboundRule]) -> SendRefused:

@@ -69,23 +69,25 @@ def test_create_with_only_a_number_is_allowed_to_send(api_a):
 def test_bad_field_answers_400_with_the_field_error(api_a, tenant_a, acme_trunk, overrides, field, fragment):
     response = api_a.post(EXTENSIONS, payload(**overrides), format="json")
     assert response.status_code == 400
-    errors = response.json()[field]
+    errors = response.json()["fields"][field]
     assert errors and fragment in " ".join(errors), response.json()
     assert acme_rows(tenant_a) == []
 
 
 def test_duplicate_number_and_taken_did_answer_400(api_a, alice):
-    assert api_a.post(EXTENSIONS, payload(), format="json").json()["number"] == ["Extension 101 already exists."]
+    assert api_a.post(EXTENSIONS, payload(), format="json").json()["fields"]["number"] == [
+        "Extension 101 already exists."
+    ]
     response = api_a.post(EXTENSIONS, payload(number="102", did="+19195550100"), format="json")
     assert response.status_code == 400
-    assert response.json()["did"] == ["+19195550100 is already the own DID of extension 101 “Alice”."]
+    assert response.json()["fields"]["did"] == ["+19195550100 is already the own DID of extension 101 “Alice”."]
 
 
 def test_did_of_another_tenant_answers_400(api_a, tenant_b, admin_b):
     with tenant_context(tenant_b):
         create_trunk(user=admin_b, name="Globex", host="192.0.2.50", numbers=["+19195550150"])
     response = api_a.post(EXTENSIONS, payload(did="+19195550150"), format="json")
-    assert response.status_code == 400 and "not a DID of this tenant" in response.json()["did"][0]
+    assert response.status_code == 400 and "not a DID of this tenant" in response.json()["fields"]["did"][0]
 
 
 def test_partial_update_changes_only_what_is_given(api_a, tenant_a, alice):
@@ -154,7 +156,7 @@ def test_admin_of_other_tenant_gets_404_on_every_extension_endpoint_and_nothing_
         api_b.delete(detail),
     ]
     assert [r.status_code for r in responses] == [404] * 6
-    assert all(r.json() == {"detail": "Not found."} for r in responses)
+    assert all(r.json() == {"detail": "Not found.", "code": "not_found", "fields": {}} for r in responses)
     assert acme_rows(tenant_a) == before
 
 

@@ -65,7 +65,7 @@ def test_to_may_be_one_comma_separated_string(acme, api_a):
 def test_refusals_are_json_with_the_reason_and_store_nothing(acme, api_a, payload, status, key, words):
     response = api_a.post(MESSAGES, payload, format="json")
     assert response.status_code == status, response.json()
-    assert words in " ".join(response.json()[key])
+    assert words in " ".join(response.json()["fields"][key])
     assert not in_acme(acme, lambda: Message.objects.exists())
 
 

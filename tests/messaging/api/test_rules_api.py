@@ -101,7 +101,7 @@ def test_bad_inbound_field_answers_400_with_the_field_error(
 ):
     response = api_a.post(INBOUND, inbound_payload(acme_trunk, **overrides), format="json")
     assert response.status_code == 400
-    errors = response.json()[field]
+    errors = response.json()["fields"][field]
     assert errors and fragment in " ".join(errors), response.json()
     with tenant_context(tenant_a):
         assert not InboundRule.objects.exists()
@@ -127,7 +127,7 @@ def test_bad_outbound_field_answers_400_with_the_field_error(
 ):
     response = api_a.post(OUTBOUND, outbound_payload(acme_config, **overrides), format="json")
     assert response.status_code == 400
-    errors = response.json()[field]
+    errors = response.json()["fields"][field]
     assert errors and fragment in " ".join(errors), response.json()
     with tenant_context(tenant_a):
         assert not OutboundRule.objects.exists()
@@ -136,7 +136,7 @@ def test_bad_outbound_field_answers_400_with_the_field_error(
 def test_duplicate_name_answers_400_on_the_name_field(api_a, main_line, acme_trunk):
     response = api_a.post(INBOUND, inbound_payload(acme_trunk), format="json")
     assert response.status_code == 400
-    assert response.json()["name"] == ["An inbound rule named “Main line” already exists."]
+    assert response.json()["fields"]["name"] == ["An inbound rule named “Main line” already exists."]
 
 
 def test_partial_update_changes_only_what_is_given(api_a, tenant_a, main_line):
@@ -202,7 +202,7 @@ def test_admin_of_other_tenant_gets_404_on_every_rule_endpoint_and_nothing_chang
             api_b.delete(detail),
         ]
     assert [r.status_code for r in responses] == [404] * 12
-    assert all(r.json() == {"detail": "Not found."} for r in responses)
+    assert all(r.json() == {"detail": "Not found.", "code": "not_found", "fields": {}} for r in responses)
     assert acme_rows(tenant_a) == before
 
 

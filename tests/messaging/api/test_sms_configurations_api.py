@@ -53,7 +53,7 @@ def test_list_and_detail_never_contain_the_secret(api_a, acme_config):
 def test_validation_errors_are_400_by_field(api_a, acme_trunk, overrides, field, words):
     answer = api_a.post(BASE, body(acme_trunk, **overrides), format="json")
     assert answer.status_code == 400
-    assert words in " ".join(answer.json()[field])
+    assert words in " ".join(answer.json()["fields"][field])
 
 
 def test_partial_update_keeps_the_secret_and_changes_the_field(api_a, tenant_a, acme_config):
@@ -74,7 +74,7 @@ def test_trunk_of_another_tenant_cannot_be_chosen(api_a, tenant_b):
     with tenant_context(tenant_b):
         foreign = Trunk.objects.create(name="Globex trunk", host="10.9.9.9")
     answer = api_a.post(BASE, body(foreign), format="json")
-    assert answer.status_code == 400 and "trunk" in answer.json()
+    assert answer.status_code == 400 and "trunk" in answer.json()["fields"]
 
 
 def test_admin_of_other_tenant_gets_404_everywhere(api_b, tenant_a, acme_config, acme_trunk):

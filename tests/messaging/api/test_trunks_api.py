@@ -68,7 +68,7 @@ def test_create_takes_strings_or_objects_in_any_format_and_stores_e164(api_a, te
 def test_bad_field_answers_400_with_the_field_error(api_a, tenant_a, overrides, field, fragment):
     response = api_a.post(TRUNKS, payload(**overrides), format="json")
     assert response.status_code == 400
-    errors = response.json()[field]
+    errors = response.json()["fields"][field]
     assert errors and fragment in " ".join(errors)
     assert acme_rows(tenant_a) == []
 
@@ -76,14 +76,14 @@ def test_bad_field_answers_400_with_the_field_error(api_a, tenant_a, overrides, 
 def test_number_of_another_trunk_answers_400_naming_that_trunk(api_a, tenant_a, raleigh):
     response = api_a.post(TRUNKS, payload(name="BW Durham", numbers=["+1 919 555 0101"]), format="json")
     assert response.status_code == 400
-    assert response.json()["numbers"] == ["+19195550101 already belongs to trunk “BW Raleigh”."]
+    assert response.json()["fields"]["numbers"] == ["+19195550101 already belongs to trunk “BW Raleigh”."]
     with tenant_context(tenant_a):
         assert Trunk.objects.count() == 1
 
 
 def test_duplicate_name_answers_400_on_the_name_field(api_a, raleigh):
     response = api_a.post(TRUNKS, payload(name="BW Raleigh"), format="json")
-    assert response.status_code == 400 and "already exists" in response.json()["name"][0]
+    assert response.status_code == 400 and "already exists" in response.json()["fields"]["name"][0]
 
 
 def test_partial_update_changes_only_what_is_given_and_keeps_statuses(api_a, tenant_a, raleigh):
@@ -154,7 +154,7 @@ def test_admin_of_other_tenant_gets_404_on_every_trunk_endpoint_and_nothing_chan
         api_b.delete(detail),
     ]
     assert [r.status_code for r in responses] == [404] * 6
-    assert all(r.json() == {"detail": "Not found."} for r in responses)
+    assert all(r.json() == {"detail": "Not found.", "code": "not_found", "fields": {}} for r in responses)
     assert acme_rows(tenant_a) == before
 
 

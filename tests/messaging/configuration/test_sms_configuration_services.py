@@ -1,10 +1,10 @@
 import datetime
 
 import pytest
-from django.core.exceptions import ValidationError
 from django.db import connection
 from django_tenants.utils import tenant_context
 
+from messaging.exceptions import ConfigurationInvalid
 from messaging.models import AuditEntry, SmsConfiguration, Trunk
 from messaging.services.configuration import sms_configurations as service
 from tenants.models import WebhookEndpoint
@@ -14,9 +14,9 @@ pytestmark = pytest.mark.django_db
 
 
 def refused(tenant, **data):
-    with tenant_context(tenant), pytest.raises(ValidationError) as error:
-        service.create_configuration(user=None, data=data)
-    return {field: " ".join(messages) for field, messages in error.value.message_dict.items()}
+    with tenant_context(tenant), pytest.raises(ConfigurationInvalid) as error:
+        service.create_configuration(user=None, **data)
+    return {field: " ".join(messages) for field, messages in error.value.fields.items()}
 
 
 def test_secret_is_stored_encrypted_and_read_back(tenant_a, acme_config):
@@ -102,7 +102,7 @@ def test_same_name_is_fine_in_another_tenant(tenant_b, acme_config):
     with tenant_context(tenant_b):
         trunk = Trunk.objects.create(name="Other", host="10.0.0.1")
         trunk.numbers.create(number="+19195550177")
-        assert service.create_configuration(user=None, data=configuration_data(trunk)).name == "Main SMS"
+        assert service.create_configuration(user=None, **configuration_data(trunk)).name == "Main SMS"
 
 
 def test_empty_sender_needs_a_trunk_with_a_did(tenant_a):
@@ -113,9 +113,9 @@ def test_empty_sender_needs_a_trunk_with_a_did(tenant_a):
 
 def test_sender_id_is_normalised_and_short_codes_are_kept(tenant_a, acme_trunk):
     with tenant_context(tenant_a):
-        first = service.create_configuration(user=None, data=configuration_data(acme_trunk, sender_id="(919) 555-0111"))
+        first = service.create_configuration(user=None, **configuration_data(acme_trunk, sender_id="(919) 555-0111"))
         second = service.create_configuration(
-            user=None, data=configuration_data(acme_trunk, name="Short", sender_id="24273")
+            user=None, **configuration_data(acme_trunk, name="Short", sender_id="24273")
         )
     assert first.sender_id == "+19195550111"
     assert second.sender_id == "24273"
@@ -124,7 +124,7 @@ def test_sender_id_is_normalised_and_short_codes_are_kept(tenant_a, acme_trunk):
 def test_legacy_is_allowed_before_the_cutoff_and_refused_from_it(tenant_a, acme_trunk, settings):
     settings.BANDWIDTH_LEGACY_CUTOFF = datetime.date.today() + datetime.timedelta(days=7)
     with tenant_context(tenant_a):
-        legacy = service.create_configuration(user=None, data=configuration_data(acme_trunk, auth_type="legacy"))
+        legacy = service.create_configuration(user=None, **configuration_data(acme_trunk, auth_type="legacy"))
     assert legacy.is_legacy and not legacy.legacy_stopped_working
 
     settings.BANDWIDTH_LEGACY_CUTOFF = datetime.date.today()
@@ -132,9 +132,9 @@ def test_legacy_is_allowed_before_the_cutoff_and_refused_from_it(tenant_a, acme_
     assert "stopped accepting legacy API users" in errors["auth_type"]
     assert "API Credentials" in errors["auth_type"]
     assert legacy.legacy_stopped_working
-    with tenant_context(tenant_a), pytest.raises(ValidationError):
+    with tenant_context(tenant_a), pytest.raises(ConfigurationInvalid):
         service.update_configuration(
-            user=None, configuration=legacy, data=configuration_data(acme_trunk, auth_type="legacy", password="")
+            user=None, configuration=legacy, **configuration_data(acme_trunk, auth_type="legacy", password="")
         )
 
 
@@ -143,7 +143,7 @@ def test_blank_password_on_update_keeps_the_stored_one_and_audit_redacts(tenant_
         service.update_configuration(
             user=admin_a,
             configuration=acme_config,
-            data=configuration_data(acme_trunk, name="Renamed", password=""),
+            **configuration_data(acme_trunk, name="Renamed", password=""),
         )
         stored = SmsConfiguration.objects.get(pk=acme_config.pk)
         assert (stored.name, stored.password) == ("Renamed", CLIENT_SECRET)
@@ -151,7 +151,7 @@ def test_blank_password_on_update_keeps_the_stored_one_and_audit_redacts(tenant_
         service.update_configuration(
             user=admin_a,
             configuration=stored,
-            data=configuration_data(acme_trunk, name="Renamed", password="new-secret-xyz"),
+            **configuration_data(acme_trunk, name="Renamed", password="new-secret-xyz"),
         )
         entries = list(AuditEntry.objects.filter(action="update").order_by("id"))
     assert entries[0].changes == {"name": ["Main SMS", "Renamed"]}
@@ -164,13 +164,13 @@ def test_callback_credentials_are_kept_blank_to_keep_and_cleared_with_the_userna
     with tenant_context(tenant_a):
         config = service.create_configuration(
             user=None,
-            data=configuration_data(acme_trunk, callback_username="bw-cb", callback_password="a-long-callback-pass"),
+            **configuration_data(acme_trunk, callback_username="bw-cb", callback_password="a-long-callback-pass"),
         )
         service.update_configuration(
-            user=None, configuration=config, data=configuration_data(acme_trunk, password="", callback_username="bw-cb")
+            user=None, configuration=config, **configuration_data(acme_trunk, password="", callback_username="bw-cb")
         )
         assert SmsConfiguration.objects.get(pk=config.pk).callback_password == "a-long-callback-pass"
-        service.update_configuration(user=None, configuration=config, data=configuration_data(acme_trunk, password=""))
+        service.update_configuration(user=None, configuration=config, **configuration_data(acme_trunk, password=""))
         cleared = SmsConfiguration.objects.get(pk=config.pk)
     assert (cleared.callback_username, cleared.callback_password) == ("", "")
 

@@ -64,7 +64,7 @@ def test_legacy_uses_basic_auth_on_the_api_call(tenant_a, acme_trunk, bandwidth,
     settings.BANDWIDTH_LEGACY_CUTOFF = datetime.date.today() + datetime.timedelta(days=3)
     with tenant_context(tenant_a):
         legacy = service.create_configuration(
-            user=None, data=configuration_data(acme_trunk, auth_type="legacy", username="apiuser", password="apipass-1")
+            user=None, **configuration_data(acme_trunk, auth_type="legacy", username="apiuser", password="apipass-1")
         )
     bandwidth.add(responses.GET, MEDIA_URL, json=[], status=200)
     with tenant_context(tenant_a):
@@ -77,7 +77,7 @@ def test_legacy_uses_basic_auth_on_the_api_call(tenant_a, acme_trunk, bandwidth,
 def test_retired_legacy_user_is_reported_without_calling_bandwidth(tenant_a, acme_trunk, bandwidth, settings):
     settings.BANDWIDTH_LEGACY_CUTOFF = datetime.date.today() + datetime.timedelta(days=3)
     with tenant_context(tenant_a):
-        legacy = service.create_configuration(user=None, data=configuration_data(acme_trunk, auth_type="legacy"))
+        legacy = service.create_configuration(user=None, **configuration_data(acme_trunk, auth_type="legacy"))
     settings.BANDWIDTH_LEGACY_CUTOFF = datetime.date.today()
     with tenant_context(tenant_a):
         result = service.check_connection(configuration=legacy)

@@ -50,12 +50,12 @@ def test_enabling_a_configuration_queues_its_waiting_callbacks(tenant_a, acme_co
                                                                django_capture_on_commit_callbacks):
     with tenant_context(tenant_a):
         service.update_configuration(user=None, configuration=acme_config,
-                                     data=configuration_data(acme_trunk, password="", enabled=False))
+                                     **configuration_data(acme_trunk, password="", enabled=False))
         webhook.record_callbacks(configuration_id=acme_config.pk, events=callback("message-received"))
         waiting = WebhookEvent.objects.get()
         with django_capture_on_commit_callbacks(execute=True):
             service.update_configuration(user=None, configuration=acme_config,
-                                         data=configuration_data(acme_trunk, password="", enabled=True))
+                                         **configuration_data(acme_trunk, password="", enabled=True))
         assert published[0][:2] == ("messaging.process_waiting_callbacks", (acme_config.pk,))
         with django_capture_on_commit_callbacks(execute=True):
             tasks.process_waiting_callbacks(acme_config.pk)

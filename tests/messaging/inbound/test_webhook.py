@@ -77,7 +77,8 @@ def test_unknown_or_regenerated_token_is_404_and_writes_nothing(client, webhook_
     with tenant_context(tenant_a):
         service.rotate_webhook_token(user=None, configuration=acme_config)
     answer = post(client, webhook_path, callback("message-received"))
-    assert answer.status_code == 404 and answer.json() == {"detail": "Unknown webhook URL."}
+    assert answer.status_code == 404
+    assert answer.json() == {"detail": "Unknown webhook URL.", "code": "not_found", "fields": {}}
     assert events_in(tenant_a) == 0
 
 
@@ -115,7 +116,7 @@ def test_body_over_one_mebibyte_gets_413_and_writes_nothing(client, webhook_path
 def guarded_path(tenant_a, acme_trunk):
     with tenant_context(tenant_a):
         configuration = service.create_configuration(
-            user=None, data=configuration_data(acme_trunk, name="Guarded", callback_username="bw-cb",
+            user=None, **configuration_data(acme_trunk, name="Guarded", callback_username="bw-cb",
                                                callback_password="callback-password-123"),
         )
         return path_of(service.webhook_url(configuration))

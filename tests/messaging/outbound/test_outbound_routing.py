@@ -133,7 +133,7 @@ def test_retired_legacy_credentials_are_refused(acme, settings):
     settings.BANDWIDTH_LEGACY_CUTOFF = date(2020, 1, 1)
     acme.configuration.auth_type = SmsConfiguration.AuthType.LEGACY
     acme.configuration.save()
-    with pytest.raises(SendRefused, match="legacy API user, which Bandwidth stopped accepting on 2020-01-01") as no:
+    with pytest.raises(SendRefused, match="legacy API user stopped working on January 1, 2020") as no:
         outbound_route(extension=acme.ext.sales, to=[RECIPIENT])
     refused = no
     assert refused.value.code == "legacy_retired"

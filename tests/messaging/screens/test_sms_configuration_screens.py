@@ -50,6 +50,14 @@ def test_field_errors_are_shown_next_to_their_fields(client_a, acme_trunk):
     assert "UUID" in html
 
 
+def test_service_problems_are_shown_even_when_the_form_refuses_a_field(client_a, acme_trunk):
+    page = client_a.post("/t/acme/sms/add/", form_data(acme_trunk, name="", account_id="u-12345"))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert 'data-field="name"' in html and "This field is required." in html
+    assert 'data-field="account_id"' in html and "old-style user ID" in html
+
+
 def test_list_shows_the_columns_an_admin_needs_and_the_webhook_url_per_row(client_a, tenant_a, acme_config):
     with tenant_context(tenant_a):
         url = service.webhook_url(acme_config)
@@ -75,16 +83,14 @@ def test_edit_page_never_contains_the_secrets(client_a, tenant_a, acme_trunk):
     with tenant_context(tenant_a):
         configuration = service.create_configuration(
             user=None,
-            data={
-                "name": "Sec",
-                "trunk": acme_trunk,
-                "account_id": "9900123",
-                "application_id": APPLICATION_ID,
-                "username": "cid",
-                "password": CLIENT_SECRET,
-                "callback_username": "cb",
-                "callback_password": "callback-secret-long",
-            },
+            name="Sec",
+            trunk=acme_trunk,
+            account_id="9900123",
+            application_id=APPLICATION_ID,
+            username="cid",
+            password=CLIENT_SECRET,
+            callback_username="cb",
+            callback_password="callback-secret-long",
         )
     for path in (f"/t/acme/sms/{configuration.pk}/edit/", f"/t/acme/sms/{configuration.pk}/", "/t/acme/sms/"):
         html = client_a.get(path).content.decode()
