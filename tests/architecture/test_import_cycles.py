@@ -8,8 +8,11 @@ counts, wherever it stands:
 - `from a.b import c` imports `a`, `a.b`, and `a.b.c` when `c` is a submodule rather than a name;
 - relative imports are resolved against the importing module's package.
 
-A module's import of its own ancestor package is left out: that package is always initialised (or being
-initialised) before the module's body runs, so the edge never causes an import.
+A package passed through on the way to a sibling (`from messaging.models.trunk import Trunk` inside
+messaging/models/) is left out when it is the importing module's own ancestor: it is always initialised
+(or being initialised) before the module's body runs, so that edge never causes an import. A name taken
+from the ancestor itself (`from messaging.models import Trunk` there) counts: it needs the package's
+`__init__` to have run that far.
 
 Migrations are included: `migrate` imports them at run time and they import project modules (fields,
 encryption). Nothing imports a migration by name, so they can only add edges out, never a false cycle.
@@ -20,24 +23,28 @@ import ast
 from tests.architecture.sources import RUNTIME_PACKAGES, runtime_modules
 
 
-def _imported(module: str, is_package: bool, node: ast.Import | ast.ImportFrom, known: set[str]) -> set[str]:
+def _named(module: str, is_package: bool, node: ast.Import | ast.ImportFrom, known: set[str]) -> set[str]:
+    """The project modules the statement names itself: `import a.b` names a.b; `from a import b` names the
+    submodule a.b when there is one, else a (whose `__init__` must have defined b)."""
     if isinstance(node, ast.Import):
-        targets = [alias.name for alias in node.names]
+        return {alias.name for alias in node.names} & known
+    if node.level:
+        package = module if is_package else module.rpartition(".")[0]
+        for _ in range(node.level - 1):
+            package = package.rpartition(".")[0]
+        base = f"{package}.{node.module}" if node.module else package
     else:
-        if node.level:
-            package = module if is_package else module.rpartition(".")[0]
-            for _ in range(node.level - 1):
-                package = package.rpartition(".")[0]
-            base = f"{package}.{node.module}" if node.module else package
-        else:
-            base = node.module or ""
-        targets = [base] + [f"{base}.{alias.name}" for alias in node.names]
+        base = node.module or ""
+    return {f"{base}.{alias.name}" if f"{base}.{alias.name}" in known else base for alias in node.names} & known
+
+
+def _imported(module: str, is_package: bool, node: ast.Import | ast.ImportFrom, known: set[str]) -> set[str]:
+    """The named modules and every package above them: importing a.b.c first imports a and a.b."""
     found = set()
-    for target in targets:
+    for target in _named(module, is_package, node, known):
         parts = target.split(".")
-        # Importing a.b.c first imports a and a.b.
         found.update(".".join(parts[:i]) for i in range(1, len(parts) + 1))
-    return {name for name in found if name in known}
+    return found & known
 
 
 def import_graph() -> dict[str, set[str]]:
@@ -49,9 +56,13 @@ def import_graph() -> dict[str, set[str]]:
         edges: set[str] = set()
         for node in ast.walk(tree):
             if isinstance(node, (ast.Import, ast.ImportFrom)):
-                edges |= _imported(name, is_package, node, known)
-        # A module's own ancestors are initialised before it runs; importing them imports nothing new.
-        graph[name] = {target for target in edges if not (name == target or name.startswith(target + "."))}
+                named = _named(name, is_package, node, known)
+                # An ancestor package merely passed through (`from messaging.models.trunk import Trunk` inside
+                # messaging/models/) is initialised before this module runs: no edge. Named itself
+                # (`from messaging.models import Trunk` there), it must be initialised already: an edge.
+                edges |= {target for target in _imported(name, is_package, node, known)
+                          if target in named or not name.startswith(target + ".")}
+        graph[name] = edges - {name}
     return graph
 
 
@@ -120,6 +131,7 @@ def test_relative_and_submodule_imports_are_resolved():
     assert _imported("a.b.x", False, ast.parse("from . import c").body[0], known) == {"a", "a.b", "a.b.c"}
     assert _imported("a.b", True, ast.parse("from ..d import name").body[0], known) == {"a", "a.d"}
     assert _imported("a.d", False, ast.parse("import a.b.c").body[0], known) == {"a", "a.b", "a.b.c"}
+    assert _named("a.b.c", False, ast.parse("from a.b import c, name").body[0], known) == {"a.b.c", "a.b"}
     assert find_cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c", "a"]]
 
 
