@@ -6,6 +6,7 @@ Django or, worse, a silent default. A variable set to an empty string counts as 
 Secrets never go through a helper that quotes the value back.
 """
 
+import math
 import os
 from collections.abc import Iterable
 from datetime import date
@@ -24,6 +25,13 @@ def _raw(name: str) -> str | None:
 
 def _bad(name: str, expected: str, value: str) -> ImproperlyConfigured:
     return ImproperlyConfigured(f"{name} must be {expected}, got {value!r}")
+
+
+def _converted(name: str, value: str, convert, expected: str):
+    try:
+        return convert(value)
+    except ValueError:
+        raise _bad(name, expected, value) from None
 
 
 def env_str(name: str, default: str = "") -> str:
@@ -46,10 +54,7 @@ def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
     value = _raw(name)
     if value is None:
         return default
-    try:
-        number = int(value)
-    except ValueError:
-        raise _bad(name, "a whole number", value) from None
+    number = _converted(name, value, int, "a whole number")
     if minimum is not None and number < minimum:
         raise _bad(name, f"a whole number of at least {minimum}", value)
     return number
@@ -59,11 +64,8 @@ def env_float(name: str, default: float, *, above: float | None = None) -> float
     value = _raw(name)
     if value is None:
         return default
-    try:
-        number = float(value)
-    except ValueError:
-        raise _bad(name, "a number", value) from None
-    if number != number or number in (float("inf"), float("-inf")):
+    number = _converted(name, value, float, "a number")
+    if not math.isfinite(number):
         raise _bad(name, "a finite number", value)
     if above is not None and number <= above:
         raise _bad(name, f"a number greater than {above:g}", value)
@@ -74,10 +76,7 @@ def env_date(name: str, default: date) -> date:
     value = _raw(name)
     if value is None:
         return default
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise _bad(name, "a date as YYYY-MM-DD", value) from None
+    return _converted(name, value, date.fromisoformat, "a date as YYYY-MM-DD")
 
 
 def env_list(name: str, default: str = "") -> list[str]:
