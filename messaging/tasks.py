@@ -9,8 +9,6 @@ import logging
 import random
 import time
 
-from django_tenants.utils import tenant_context
-
 from messaging import dispatch
 from messaging.exceptions import MediaDownloadFailed, ReconcileLater, SendThrottled, TransientSendError
 from messaging.services.inbound import media as inbound_media
@@ -20,6 +18,7 @@ from messaging.services.outbound import deliver, reconcile
 from messaging.services.outbound import sweep as outbound_sweep
 from portal.celery import app
 from tenants.models import Tenant
+from tenants.schemas import for_each_tenant
 
 logger = logging.getLogger(__name__)
 MEDIA_MAX_RETRIES = 6
@@ -56,9 +55,8 @@ def reconcile_message(self, message_id: int) -> None:
 def sweep_outbound() -> dict[str, int]:
     """Re-queue lost outbound work in every tenant (Celery beat runs this every 30 s)."""
     totals = {"tenants": 0, "queued": 0, "stuck": 0, "unknown": 0}
-    for tenant in Tenant.objects.customers():
-        with tenant_context(tenant):
-            counts = outbound_sweep.sweep_messages()
+    for _tenant in for_each_tenant():
+        counts = outbound_sweep.sweep_messages()
         totals["tenants"] += 1
         for key, value in counts.items():
             totals[key] += value
@@ -97,7 +95,6 @@ def sweep_inbound() -> int:
     """Re-queue, in every enabled tenant, callbacks and media downloads whose task was lost (Redis
     restart, killed worker): the rows, not the queue, say what is left to do."""
     queued = 0
-    for tenant in Tenant.objects.customers().filter(is_active=True):
-        with tenant_context(tenant):
-            queued += inbound_sweep.sweep_inbound()
+    for _tenant in for_each_tenant(Tenant.objects.filter(is_active=True)):
+        queued += inbound_sweep.sweep_inbound()
     return queued

@@ -8,38 +8,25 @@ local defaults (see devtools/launcher.py).
 import base64
 import hashlib
 import importlib.util
-import os
 from datetime import date, timedelta
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from portal.env import (
+    env_bool,
+    env_choice,
+    env_date,
+    env_float,
+    env_int,
+    env_list,
+    env_path,
+    env_str,
+    required,
+)
+
 BASE_DIR = Path(__file__).resolve().parent.parent
-
-
-def env_bool(name: str, default: bool = False) -> bool:
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
-
-
-def env_list(name: str, default: str = "") -> list[str]:
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
-
-
-def required(name: str, dev_default: str | None = None) -> str:
-    value = os.environ.get(name, "").strip()
-    if value:
-        return value
-    if DEBUG and dev_default is not None:
-        return dev_default
-    raise ImproperlyConfigured(
-        f"The environment variable {name} is required when DEBUG is off. "
-        f"See README.md, section Configuration."
-    )
-
 
 DEBUG = env_bool("DEBUG", False)
 
@@ -140,7 +127,10 @@ TEMPLATES = [
 WSGI_APPLICATION = "portal.wsgi.application"
 
 DATABASE_URL = required("DATABASE_URL")
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")))}
+try:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60, minimum=0))}
+except ValueError as exc:  # the URL holds the password: name the variable, never quote it
+    raise ImproperlyConfigured(f"DATABASE_URL must be postgres://user:password@host:port/name ({exc})") from None
 DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
@@ -150,7 +140,7 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
-        "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "portal"),
+        "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "portal"),
     }
 }
 
@@ -169,8 +159,8 @@ LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/login/"
 
 # Lock-out (django-axes): five failures lock the username, and separately the address.
-AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
-AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15, minimum=1))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_LOCKOUT_CALLABLE = "portal.lockout.lockout_response"
 AXES_RESET_ON_SUCCESS = True
@@ -185,7 +175,7 @@ if env_bool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 LANGUAGE_CODE = "en-us"
-TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
+TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
 
@@ -201,7 +191,7 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
-MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / ".data" / "media"))
+MEDIA_ROOT = env_path("MEDIA_ROOT", BASE_DIR / ".data" / "media")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -233,8 +223,8 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Celery: the broker and result store are the same Redis.
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL)
-CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", REDIS_URL)
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL)
+CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", REDIS_URL)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -246,30 +236,28 @@ CELERY_RESULT_EXPIRES = 3600
 # made publishing fail while the result store was down. Tasks that return a value opt back in.
 CELERY_TASK_IGNORE_RESULT = True
 # Longer than any retry delay, so a late-acked task is not handed out twice while it waits.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "7200"))}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 7200, minimum=1)}
 # Tests and benchmarks give each run a queue of its own.
-CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "celery")
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / ".data" / "celerybeat-schedule")
 
 # Bandwidth
-BANDWIDTH_MESSAGING_API_URL = os.environ.get(
+BANDWIDTH_MESSAGING_API_URL = env_str(
     "BANDWIDTH_MESSAGING_API_URL", "https://messaging.bandwidth.com/api/v2"
 ).rstrip("/")
-BANDWIDTH_OAUTH_TOKEN_URL = os.environ.get(
-    "BANDWIDTH_OAUTH_TOKEN_URL", "https://api.bandwidth.com/api/v1/oauth2/token"
-)
-BANDWIDTH_LEGACY_CUTOFF = date.fromisoformat(os.environ.get("BANDWIDTH_LEGACY_CUTOFF", "2026-12-02"))
-BANDWIDTH_CONNECT_TIMEOUT = float(os.environ.get("BANDWIDTH_CONNECT_TIMEOUT", "5"))
-BANDWIDTH_READ_TIMEOUT = float(os.environ.get("BANDWIDTH_READ_TIMEOUT", "15"))
+BANDWIDTH_OAUTH_TOKEN_URL = env_str("BANDWIDTH_OAUTH_TOKEN_URL", "https://api.bandwidth.com/api/v1/oauth2/token")
+BANDWIDTH_LEGACY_CUTOFF = env_date("BANDWIDTH_LEGACY_CUTOFF", date(2026, 12, 2))
+BANDWIDTH_CONNECT_TIMEOUT = env_float("BANDWIDTH_CONNECT_TIMEOUT", 5.0, above=0)
+BANDWIDTH_READ_TIMEOUT = env_float("BANDWIDTH_READ_TIMEOUT", 15.0, above=0)
 
 # Sending: per-number rate (10DLC long codes get about 1 message/s by default), retries, sweeper.
-SMS_RATE_PER_NUMBER = float(os.environ.get("SMS_RATE_PER_NUMBER", "1"))
-SMS_SEND_MAX_RETRIES = int(os.environ.get("SMS_SEND_MAX_RETRIES", "8"))
-SMS_STUCK_AFTER_SECONDS = int(os.environ.get("SMS_STUCK_AFTER_SECONDS", "300"))
+SMS_RATE_PER_NUMBER = env_float("SMS_RATE_PER_NUMBER", 1.0, above=0)
+SMS_SEND_MAX_RETRIES = env_int("SMS_SEND_MAX_RETRIES", 8, minimum=0)
+SMS_STUCK_AFTER_SECONDS = env_int("SMS_STUCK_AFTER_SECONDS", 300, minimum=1)
 # MMS limits (carrier-dependent; the fact sheet's safe defaults, kept as settings).
-MMS_MAX_BYTES = int(os.environ.get("MMS_MAX_BYTES", str(3_500_000)))
-MMS_MAX_ITEMS = int(os.environ.get("MMS_MAX_ITEMS", "10"))
+MMS_MAX_BYTES = env_int("MMS_MAX_BYTES", 3_500_000, minimum=1)
+MMS_MAX_ITEMS = env_int("MMS_MAX_ITEMS", 10, minimum=1)
 MMS_ALLOWED_TYPES = env_list(
     "MMS_ALLOWED_TYPES",
     "image/jpeg,image/png,image/gif,video/mp4,video/3gpp,audio/mpeg,audio/mp4,audio/amr,text/vcard,text/x-vcard,"
@@ -278,12 +266,13 @@ MMS_ALLOWED_TYPES = env_list(
 WEBHOOK_MAX_BODY_BYTES = 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = max(WEBHOOK_MAX_BODY_BYTES + 1, 2_621_440)
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": env_choice("LOG_LEVEL", "INFO", LOG_LEVELS)},
     "loggers": {"axes": {"level": "WARNING"}},
 }
 

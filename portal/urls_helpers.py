@@ -8,12 +8,5 @@ def public_reverse(name: str, args=(), kwargs=None) -> str:
     return reverse(name, urlconf=settings.PUBLIC_SCHEMA_URLCONF, args=args, kwargs=kwargs)
 
 
-def tenant_reverse(slug: str, name: str, args=(), kwargs=None) -> str:
-    """A tenant page's path from anywhere: a public page, a worker, the shell."""
-    return f"/{settings.TENANT_SUBFOLDER_PREFIX}/{slug}" + reverse(
-        name, urlconf=settings.ROOT_URLCONF, args=args, kwargs=kwargs
-    )
-
-
 def absolute_url(path: str) -> str:
     return settings.PORTAL_BASE_URL + path

@@ -27,10 +27,6 @@ def role_in_tenant(user: AbstractBaseUser | AnonymousUser, tenant: Tenant) -> st
     return membership.role if membership else None
 
 
-def can_enter(user: AbstractBaseUser | AnonymousUser, tenant: Tenant) -> bool:
-    return role_in_tenant(user, tenant) is not None
-
-
 def list_enterable_tenants(user: AbstractBaseUser | AnonymousUser):
     if not user.is_authenticated or not user.is_active:
         return Tenant.objects.none()

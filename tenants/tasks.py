@@ -1,12 +1,12 @@
 """Tasks about tenants. `refresh_tenant_counts` runs inside the schema of the tenant that queued it."""
 
 from django.db import connection
-from django_tenants.utils import tenant_context
 
 from messaging import dispatch
 from messaging.selectors.configuration import count_tenant_objects
 from portal.celery import app
 from tenants.models import Tenant
+from tenants.schemas import for_each_tenant
 
 
 @app.task(name="tenants.refresh_tenant_counts", acks_late=True, ignore_result=False)
@@ -21,8 +21,8 @@ def refresh_tenant_counts() -> dict[str, int]:
 @app.task(name="tenants.refresh_all_tenant_counts")
 def refresh_all_tenant_counts() -> int:
     """Queue `refresh_tenant_counts` inside every tenant (Celery beat runs this periodically)."""
-    tenants = list(Tenant.objects.customers().only("pk", "schema_name"))
-    for tenant in tenants:
-        with tenant_context(tenant):
-            dispatch.on_commit("tenants.refresh_tenant_counts")
-    return len(tenants)
+    queued = 0
+    for _tenant in for_each_tenant(Tenant.objects.only("pk", "schema_name")):
+        dispatch.on_commit("tenants.refresh_tenant_counts")
+        queued += 1
+    return queued

@@ -68,10 +68,6 @@ class Message(models.Model):
     def __str__(self) -> str:
         return f"{self.get_direction_display()} {self.from_number} → {', '.join(self.to_numbers)}"
 
-    @property
-    def to_number(self) -> str:
-        return self.to_numbers[0] if self.to_numbers else ""
-
 
 class MessageMedia(models.Model):
     """An MMS attachment: downloaded from Bandwidth (inbound) or uploaded to it (outbound)."""

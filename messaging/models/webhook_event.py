@@ -12,7 +12,6 @@ class WebhookEvent(models.Model):
         PENDING = "pending", "Waiting"
         PROCESSED = "processed", "Processed"
         IGNORED = "ignored", "Ignored"
-        FAILED = "failed", "Failed"
 
     configuration_id = models.BigIntegerField()
     event_type = models.CharField(max_length=40)

@@ -14,9 +14,9 @@ from datetime import datetime
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from messaging.bandwidth import describe_error
 from messaging.models import Extension, Message, MessageMedia
 from messaging.numbers import InvalidNumber, to_e164
+from messaging.services.outbound.status import failure_text
 
 FINAL_STATUSES = frozenset({Message.Status.DELIVERED, Message.Status.FAILED, Message.Status.RECEIVED})
 
@@ -80,11 +80,12 @@ def list_statuses(message_ids: list[int]) -> list[dict]:
 
 
 def failure_reason(message: Message) -> str:
-    """Why a message failed (or what is being waited for), in plain words."""
+    """Why a message failed (or what is being waited for), in plain words: the stored reason, else the
+    error code worded by outbound.status."""
     if message.error_description:
         return message.error_description
     if message.error_code is not None:
-        return describe_error(message.error_code).meaning
+        return failure_text(message.error_code)
     return ""
 
 

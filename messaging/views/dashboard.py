@@ -7,17 +7,6 @@ def dashboard(request):
     return render(request, "messaging/dashboard.html", {"counts": configuration_selectors.count_tenant_objects()})
 
 
-def section_placeholder(title: str, description: str):
-    """A section whose screens arrive in a later issue: the navigation shows it, the page says what
-    will be there."""
-
-    def view(request):
-        return render(request, "messaging/placeholder.html", {"title": title, "description": description})
-
-    view.__name__ = "placeholder_" + title.lower().replace(" ", "_")
-    return view
-
-
 def audit_log(request):
     from django.core.paginator import Paginator
 

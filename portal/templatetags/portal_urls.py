@@ -1,12 +1,11 @@
-"""URL helpers for templates: public pages from inside a tenant, tenant pages from public ones.
+"""Template helpers: public pages' URLs from inside a tenant, audited values for people.
 
-Inside a tenant request `{% url %}` already adds /t/<slug>/; these cover the two other directions,
-where a plain `{% url %}` gives the wrong prefix or nothing at all.
+Inside a tenant request `{% url %}` adds /t/<slug>/, which a public page (sign-out, Tenants) must not have.
 """
 
 from django import template
 
-from portal.urls_helpers import public_reverse, tenant_reverse
+from portal.urls_helpers import public_reverse
 
 register = template.Library()
 
@@ -14,11 +13,6 @@ register = template.Library()
 @register.simple_tag
 def public_url(name: str, *args) -> str:
     return public_reverse(name, args=args)
-
-
-@register.simple_tag
-def tenant_url(slug: str, name: str, *args) -> str:
-    return tenant_reverse(slug, name, args=args)
 
 
 @register.filter

@@ -5,11 +5,11 @@ Rotation: put the new key first and keep the old one after it, run this command,
 
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
-from django_tenants.utils import tenant_context
 
 from messaging.fields import rotate
 from messaging.models import SmsConfiguration
 from tenants.models import Tenant
+from tenants.schemas import for_each_tenant
 
 
 class Command(BaseCommand):
@@ -17,9 +17,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         total = 0
-        for tenant in Tenant.objects.customers().order_by("slug"):
-            with tenant_context(tenant):
-                count = self._rotate_tenant()
+        for tenant in for_each_tenant(Tenant.objects.order_by("slug")):
+            count = self._rotate_tenant()
             total += count
             self.stdout.write(f"{tenant.slug}: {count} secret(s) re-encrypted")
         self.stdout.write(self.style.SUCCESS(f"Done: {total} secret(s) re-encrypted under the first key."))

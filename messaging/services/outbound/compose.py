@@ -1,10 +1,10 @@
 """Outbound SMS/MMS: `queue_message` checks, routes and stores a message, then starts delivery on commit.
 
-The rest of the flow lives beside it (the tasks call those modules directly):
-- sending_delivery.deliver_message: claim the row, keep the number's rate, post to Bandwidth;
-- sending_reconcile.reconcile_message: settle a send whose answer was lost, without sending twice;
-- sending_sweep.sweep_messages: re-queue rows whose task was lost;
-- delivery callbacks move messages forward in services/delivery_events.py (same status ranks).
+The rest of the flow lives beside it (messaging/tasks.py calls those modules directly):
+- deliver.deliver_message: claim the row, keep the number's rate, post to Bandwidth;
+- reconcile.reconcile_message: settle a send whose answer was lost, without sending twice;
+- sweep.sweep_messages: re-queue rows whose task was lost;
+- status: forward-only moves, delivery receipts (apply_delivery_event) and every failure's wording.
 """
 
 from __future__ import annotations

@@ -31,7 +31,7 @@ from messaging.models import Message, OptOut, PhoneNumber
 from messaging.services.configuration.sms_configurations import credentials_of
 from messaging.services.outbound import rate_limit, routing
 from messaging.services.outbound.media import media_urls_for_sending
-from messaging.services.outbound.status import advance
+from messaging.services.outbound.status import advance, bandwidth_error_text, outcome_unknown_text
 
 logger = logging.getLogger(__name__)
 Status = Message.Status
@@ -105,7 +105,7 @@ def _post(message: Message) -> None:
         if exc.transient:
             _retry_or_fail(message, exc)
         else:
-            _fail(message, refusal_text(exc))
+            _fail(message, bandwidth_error_text(exc))
     except OSError as exc:
         _fail(message, f"An attachment could not be read from storage ({exc.__class__.__name__}); nothing was sent.")
     except ValueError as exc:
@@ -130,15 +130,14 @@ def _outcome_unknown(message: Message, exc: BandwidthOutcomeUnknown) -> None:
     moved = Message.objects.filter(pk=message.pk, status=Status.SENDING).update(
         status=Status.UNKNOWN,
         next_attempt_at=timezone.now() + timedelta(seconds=RECONCILE_FIRST_AFTER),
-        error_description="The connection to Bandwidth was lost after sending, so it is not known whether "
-        "Bandwidth took the message. Checking with Bandwidth before sending again.",
+        error_description=outcome_unknown_text("The connection to Bandwidth was lost after sending"),
     )
     if moved:
         dispatch.on_commit("messaging.reconcile_message", message.pk, countdown=RECONCILE_FIRST_AFTER)
 
 
 def _retry_or_fail(message: Message, exc: BandwidthError) -> None:
-    reason = exc.user_message if not exc.description else f"{exc.user_message} ({exc})"
+    reason = bandwidth_error_text(exc)
     if message.attempts >= settings.SMS_SEND_MAX_RETRIES + 1:
         _fail(message, f"Bandwidth could not take the message after {message.attempts} attempts. Last answer: "
                        f"{reason}")
@@ -164,17 +163,6 @@ def retry_delay(attempt: int, retry_after: float | None) -> float:
         return min(retry_after, RETRY_AFTER_MAX) + random.uniform(0, 1)
     ceiling = min(BACKOFF_BASE * 2 ** max(attempt - 1, 0), BACKOFF_MAX)
     return random.uniform(ceiling / 2, ceiling)
-
-
-def refusal_text(exc: BandwidthError) -> str:
-    """Bandwidth's refusal in plain words, with its own description and field errors."""
-    parts = [exc.user_message.rstrip(".") + "."]
-    if exc.description and exc.description not in exc.user_message:
-        parts.append(f"Bandwidth said: {exc.description}.")
-    parts.extend(f"{fe.field_name}: {fe.description}." for fe in exc.field_errors)
-    if exc.status:
-        parts.append(f"(HTTP {exc.status}{', ' + exc.error_type if exc.error_type else ''})")
-    return " ".join(parts)
 
 
 def rate_of(number: str) -> float:

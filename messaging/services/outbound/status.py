@@ -5,6 +5,10 @@ The moves back (`sending`/`unknown` → `queued`) are deliberate and guarded by 
 leave, in deliver.py and reconcile.py; everything else goes through `advance`, delivery receipts
 included (`apply_delivery_event`), so a receipt for a message in `unknown` (its 202 was lost) moves it on
 and the reconciler then stops.
+
+Every reason a message shows in plain words is worded here too: `failure_text` (Bandwidth's error code),
+`bandwidth_error_text` (an error answer of Bandwidth's API), `outcome_unknown_text` (a send whose answer
+was lost). Screens, the API and the services call these rather than word a failure themselves.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import uuid
 
 from django.utils import timezone
 
-from messaging.bandwidth import describe_error
+from messaging.bandwidth import BandwidthError, describe_error
 from messaging.models import Message
 
 Status = Message.Status
@@ -52,6 +56,23 @@ def advance(message_id: int, status: str, *, provider_message_id: str = "", **fi
 def failure_text(code: int | None, description: str = "") -> str:
     """Bandwidth's error code and description in plain words (the code table's wording)."""
     return describe_error(code, description).meaning
+
+
+def bandwidth_error_text(exc: BandwidthError) -> str:
+    """An error answer of Bandwidth's API in plain words, with its own description and field errors."""
+    parts = [exc.user_message.rstrip(".") + "."]
+    if exc.description and exc.description not in exc.user_message:
+        parts.append(f"Bandwidth said: {exc.description}.")
+    parts.extend(f"{fe.field_name}: {fe.description}." for fe in exc.field_errors)
+    if exc.status:
+        parts.append(f"(HTTP {exc.status}{', ' + exc.error_type if exc.error_type else ''})")
+    return " ".join(parts)
+
+
+def outcome_unknown_text(cause: str) -> str:
+    """Why a message waits in `unknown`: `cause` is what cut the send short."""
+    return (f"{cause}, so it is not known whether Bandwidth took the message. "
+            "Checking with Bandwidth before sending again.")
 
 
 def find_outbound_message(*, carrier_id: str, tag: str) -> Message | None:

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from messaging import dispatch
 from messaging.models import Message
+from messaging.services.outbound.status import outcome_unknown_text
 
 Status = Message.Status
 
@@ -42,8 +43,7 @@ def sweep_messages(*, now: datetime | None = None) -> dict[str, int]:
     stuck = _take(
         outbound.filter(status=Status.SENDING, claimed_at__lte=stuck_before), Status.SENDING,
         status=Status.UNKNOWN, next_attempt_at=now,
-        error_description="The worker stopped while sending, so it is not known whether Bandwidth took the "
-        "message. Checking with Bandwidth before sending again.",
+        error_description=outcome_unknown_text("The worker stopped while sending"),
     )
     unknown = _take(outbound.filter(due, status=Status.UNKNOWN), Status.UNKNOWN, next_attempt_at=now)
     dispatch.on_commit_each("messaging.reconcile_message", [*stuck, *unknown])
