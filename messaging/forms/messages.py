@@ -1,5 +1,5 @@
 """The Messages screen's forms: the log filters and the compose form (field formats only; the rules are
-in services/outbound.py)."""
+in services/outbound/compose.py)."""
 
 import re
 

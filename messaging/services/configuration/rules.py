@@ -1,7 +1,8 @@
 """SMS rules: create, change, delete and reorder inbound and outbound rules, each audited.
 
-Which rule applies to a message is decided in messaging/services/routing.py; here the rules are only
-checked and stored: DIDs and caller numbers in E.164, masks normalised, extensions by number.
+Which rule applies to a message is decided in services/outbound/routing.py and services/inbound/routing.py;
+here the rules are only checked and stored: DIDs and caller numbers in E.164, masks normalised, extensions
+by number.
 """
 
 from collections.abc import Sequence
