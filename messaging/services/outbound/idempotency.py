@@ -142,9 +142,12 @@ def _replay(*, user, key: str, fingerprint: str) -> SendAnswer:
 
 
 def _set_lock_timeout(value: str) -> str:
+    """Set lock_timeout for the rest of the transaction; return the value it had."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT current_setting('lock_timeout'), set_config('lock_timeout', %s, true)", [value])
-        return cursor.fetchone()[0]
+        cursor.execute("SELECT current_setting('lock_timeout')")
+        previous = cursor.fetchone()[0]
+        cursor.execute("SELECT set_config('lock_timeout', %s, true)", [value])
+    return previous
 
 
 def _file_digest(item: File) -> dict:
