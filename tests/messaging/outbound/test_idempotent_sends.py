@@ -122,6 +122,19 @@ def test_the_outbound_sweep_deletes_keys_older_than_a_day(acme, admin_a, django_
     assert Message.objects.filter(pk__in=[old.message.pk, recent.message.pk]).count() == 2  # messages stay
 
 
+@pytest.mark.django_db
+def test_the_short_lock_timeout_does_not_outlive_the_claim(acme, admin_a):
+    def lock_timeout() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW lock_timeout")
+            return cursor.fetchone()[0]
+
+    before = lock_timeout()
+    with transaction.atomic():
+        send(acme, admin_a, "order-1")
+        assert lock_timeout() == before
+
+
 # --- at the same time: committed data, one connection per thread
 
 
