@@ -70,6 +70,26 @@ class SendRefused(MessagingError):
     http_status = 409
 
 
+class IdempotencyKeyInvalid(MessagingError):
+    """An `Idempotency-Key` that is not 1 to 255 printable ASCII characters."""
+
+    code = "invalid_idempotency_key"
+
+
+class IdempotencyKeyReused(MessagingError):
+    """The key already stands for a different send; nothing was sent."""
+
+    code = "idempotency_key_reused"
+    http_status = 422
+
+
+class IdempotencyKeyInUse(MessagingError):
+    """A request with the same key is still being handled; ask again in a moment."""
+
+    code = "idempotency_key_in_use"
+    http_status = 409
+
+
 class TransientSendError(Exception):
     """Bandwidth could not take the message now (429, 5xx, unreachable): the row is back in `queued`
     and the task should try again after `retry_after` seconds."""

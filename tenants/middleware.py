@@ -7,15 +7,12 @@ The API under /t/<slug>/api/ is left to DRF (token or session), whose default pe
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
 
+from portal.client_ip import client_ip
 from tenants.access import SYSTEM_ADMIN_ROLE, role_in_tenant
 from tenants.models import TenantEntry
 from tenants.services import record_tenant_entry
 
 MANAGED_TENANT_SESSION_KEY = "managed_tenant_id"
-
-
-def client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR")
 
 
 class TenantAccessMiddleware:

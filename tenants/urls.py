@@ -14,4 +14,6 @@ urlpatterns = [
     path("tenants/<slug:slug>/enabled/", views.tenant_set_enabled, name="set-enabled"),
     path("users/<int:user_id>/active/", views.user_set_active, name="user-set-active"),
     path("audit/", views.audit_log, name="audit"),
+    path("lockouts/", views.lockout_list, name="lockouts"),
+    path("lockouts/unlock/", views.lockout_lift, name="lockout-lift"),
 ]

@@ -1,5 +1,7 @@
-"""Public pages: home, tenant choice, the Tenants screens (system administrators) and the audit log."""
+"""Public pages: home, tenant choice, the Tenants screens (system administrators), the audit log and the
+sign-in lock-outs."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
@@ -10,6 +12,9 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from portal import lockout
+from portal.client_ip import client_ip
+from portal.exceptions import PortalError
 from portal.forms import show_service_error
 from tenants import services
 from tenants.access import is_system_admin, list_enterable_tenants
@@ -26,6 +31,20 @@ def system_admin_required(view):
     def wrapped(request, *args, **kwargs):
         if not is_system_admin(request.user):
             raise PermissionDenied("Only system administrators may see this page.")
+        return view(request, *args, **kwargs)
+
+    wrapped.__name__ = view.__name__
+    wrapped.__doc__ = view.__doc__
+    return wrapped
+
+
+def system_admin_only(view):
+    """For pages whose very existence is the system administrators' business: anyone else, signed in or not,
+    gets 404."""
+
+    def wrapped(request, *args, **kwargs):
+        if not is_system_admin(request.user):
+            raise Http404("No such page.")
         return view(request, *args, **kwargs)
 
     wrapped.__name__ = view.__name__
@@ -139,3 +158,26 @@ def audit_log(request):
         entries = entries.filter(tenant__slug=tenant_slug)
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "tenants/audit.html", {"page": page, "tenant_slug": tenant_slug})
+
+
+@system_admin_only
+def lockout_list(request):
+    """Usernames and addresses locked out of sign-in now, each with an Unlock button."""
+    return render(request, "tenants/lockouts.html", {
+        "lockouts": lockout.list_lockouts(),
+        "failure_limit": settings.AXES_FAILURE_LIMIT,
+        "cooloff_minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
+    })
+
+
+@system_admin_only
+@require_POST
+def lockout_lift(request):
+    kind, value = request.POST.get("kind", ""), request.POST.get("value", "")
+    try:
+        lockout.lift_lockout(kind=kind, value=value, by=request.user, from_address=client_ip(request))
+    except PortalError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Unlocked {kind} {value.strip()}: it may sign in again.")
+    return redirect("tenants:lockouts")

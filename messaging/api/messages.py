@@ -2,24 +2,40 @@
 
 Refusals come from the same service as the Compose screen: 400 for what was asked (with the field),
 409 for what the rules forbid (no rule, opted out, unregistered 10DLC, configuration disabled).
+A send with an `Idempotency-Key` header happens once per key (services/outbound/idempotency.py).
 """
 
 from django.core.files.uploadedfile import UploadedFile
 from django.http import Http404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from messaging.models import Extension, Message
 from messaging.selectors import messages as message_selectors
-from messaging.services.outbound import compose
+from messaging.services.outbound import idempotency
 from messaging.views.media import attachment_response
+from portal.api.schema import ERROR_REF
 
 MAX_PAGE_SIZE = 200
 FILTERS = ("direction", "status", "extension", "number")
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER,
+    description="Optional: 1 to 255 printable ASCII characters chosen by the client (a UUID is best), unique "
+    "for each message. Sent again within 24 hours with the same body, it answers the first answer again "
+    "(the same message, 202 and body, with `Idempotent-Replayed: true`) and sends nothing more; with another "
+    "body, 422 `idempotency_key_reused`; while the first request is still running, the second waits up to "
+    "5 s for it, then 409 `idempotency_key_in_use`. Keys are per user. A refused send (400, 409) keeps no key.",
+)
+REPLAYED = OpenApiParameter(
+    "Idempotent-Replayed", OpenApiTypes.BOOL, OpenApiParameter.HEADER, response=[202],
+    description="`true` when this is the stored answer to an earlier request with the same Idempotency-Key.",
+)
+
+
 class MessageSerializer(serializers.ModelSerializer):
     to = serializers.ListField(source="to_numbers", child=serializers.CharField(), read_only=True)
     media = serializers.SerializerMethodField()
@@ -108,14 +124,21 @@ class MessageViewSet(viewsets.GenericViewSet):
     serializer_class = MessageSerializer
     queryset = Message.objects.all()
 
-    @extend_schema(request=MessageCreateSerializer, responses={202: MessageSerializer})
+    @extend_schema(request=MessageCreateSerializer, parameters=[IDEMPOTENCY_KEY, REPLAYED], responses={
+        202: MessageSerializer,
+        422: OpenApiResponse(ERROR_REF, description="The Idempotency-Key was used for another message."),
+    })
     def create(self, request):
         incoming = MessageCreateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data
-        message = compose.queue_message(extension=data["from_extension"], to=data["to"], text=data["text"],
-                                         media=data["media"])
-        return Response(self._data(message.pk), status=status.HTTP_202_ACCEPTED)
+        answer = idempotency.queue_message_once(
+            user=request.user, key=request.headers.get("Idempotency-Key"), extension=data["from_extension"],
+            to=data["to"], text=data["text"], media=data["media"], answer=lambda message: self._data(message.pk),
+            status=status.HTTP_202_ACCEPTED,
+        )
+        headers = {"Idempotent-Replayed": "true"} if answer.replayed else None
+        return Response(answer.body, status=answer.status, headers=headers)
 
     @extend_schema(parameters=[
         *[OpenApiParameter(name, OpenApiTypes.STR) for name in FILTERS],

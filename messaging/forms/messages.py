@@ -2,6 +2,7 @@
 in services/outbound/compose.py)."""
 
 import re
+import uuid
 
 from django import forms
 from django.conf import settings
@@ -65,11 +66,24 @@ class ComposeForm(forms.Form):
         help_text=f"Optional: up to {settings.MMS_MAX_ITEMS} files, {settings.MMS_MAX_BYTES // 1000:,} kB in "
         "total, sent as MMS.",
     )
+    # A one-time token made when the form is shown: submitted twice, it sends once (the idempotency key).
+    token = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["from_extension"].queryset = Extension.objects.exclude(
             send_sms=Extension.SendSms.NOT_ALLOWED).order_by("number")
+        self.fields["token"].initial = uuid.uuid4().hex
+
+    def renew_token(self) -> None:
+        """Give the form shown again a fresh token, so that pressing Send sends a new message."""
+        self.data = self.data.copy()
+        self.data["token"] = uuid.uuid4().hex
+
+    def idempotency_key(self) -> str | None:
+        """The token as an idempotency key of the user's; None for a form posted without one."""
+        token = self.cleaned_data.get("token")
+        return f"compose:{token}" if token else None
 
     def clean_to(self) -> list[str]:
         return [part.strip() for part in NUMBER_SEPARATORS.split(self.cleaned_data["to"]) if part.strip()]

@@ -7,11 +7,11 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
-from messaging.exceptions import MessagingError
+from messaging.exceptions import IdempotencyKeyReused, MessagingError
 from messaging.forms.messages import ComposeForm, MessageFilterForm
 from messaging.models import Message
 from messaging.selectors import messages as message_selectors
-from messaging.services.outbound import compose
+from messaging.services.outbound import idempotency
 from portal.forms import show_service_error
 
 PAGE_SIZE = 50
@@ -44,15 +44,28 @@ def message_compose(request):
     form = ComposeForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            message = compose.queue_message(**form.service_arguments())
+            sent = idempotency.queue_message_once(user=request.user, key=form.idempotency_key(),
+                                                  **form.service_arguments())
+        except IdempotencyKeyReused:
+            form.renew_token()
+            form.add_error(None, "This form was already sent with other content. Press Send again to send "
+                                 "this as a new message.")
         except MessagingError as exc:
             show_service_error(form, exc)
         else:
-            flash.success(request, f"Message queued to {', '.join(message.to_numbers)} from {message.from_number}.")
-            for warning in message.warnings:
-                flash.warning(request, warning)
-            return redirect("messaging:message-detail", pk=message.pk)
+            _say_sent(request, sent)
+            return redirect("messaging:message-detail", pk=sent.message.pk)
     return render(request, "messaging/messages/compose.html", {"form": form})
+
+
+def _say_sent(request, sent: idempotency.SendAnswer) -> None:
+    if sent.replayed:
+        flash.info(request, "This message was already sent: the form was submitted twice, and sent once.")
+        return
+    message = sent.message
+    flash.success(request, f"Message queued to {', '.join(message.to_numbers)} from {message.from_number}.")
+    for warning in message.warnings:
+        flash.warning(request, warning)
 
 
 @require_GET

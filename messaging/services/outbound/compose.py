@@ -1,6 +1,7 @@
 """Outbound SMS/MMS: `queue_message` checks, routes and stores a message, then starts delivery on commit.
 
 The rest of the flow lives beside it (messaging/tasks.py calls those modules directly):
+- idempotency.queue_message_once: queue_message at most once per Idempotency-Key or Compose form token;
 - deliver.deliver_message: claim the row, keep the number's rate, post to Bandwidth;
 - reconcile.reconcile_message: settle a send whose answer was lost, without sending twice;
 - sweep.sweep_messages: re-queue rows whose task was lost;

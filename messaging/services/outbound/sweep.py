@@ -1,7 +1,8 @@
 """The backstop for lost tasks: the Message row is the record of work to do, `on_commit` only the fast path.
 
 Run periodically in each tenant (messaging.sweep_outbound). Re-queueing is always safe: delivery
-claims a row with a conditional UPDATE, so an extra task copy does nothing.
+claims a row with a conditional UPDATE, so an extra task copy does nothing. The same sweep forgets
+idempotency keys older than a day (idempotency.expire_keys).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from django.utils import timezone
 
 from messaging import dispatch
 from messaging.models import Message
+from messaging.services.outbound import idempotency
 from messaging.services.outbound.status import outcome_unknown_text
 
 Status = Message.Status
@@ -30,9 +32,11 @@ def sweep_messages(*, now: datetime | None = None) -> dict[str, int]:
     - `sending` rows claimed more than SMS_STUCK_AFTER_SECONDS ago (a worker died mid-send; the POST may
       have gone out): moved to `unknown` and reconciled, never blindly re-sent;
     - `unknown` rows whose next check is overdue: reconciliation queued again.
-    Safe to run twice or concurrently.
+    Idempotency keys past their lifetime are deleted on the way (not counted). Safe to run twice or
+    concurrently.
     """
     now = now or timezone.now()
+    idempotency.expire_keys(now=now)
     outbound = Message.objects.filter(direction=Message.Direction.OUTBOUND)
     due = Q(next_attempt_at__lte=now - GRACE) | Q(next_attempt_at__isnull=True, updated_at__lte=now - GRACE)
 
