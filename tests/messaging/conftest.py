@@ -11,9 +11,17 @@ from messaging.models import Extension, PhoneNumber, SmsConfiguration, Trunk
 from messaging.services.configuration import sms_configurations
 from messaging.services.configuration.extensions import create_extension
 from messaging.services.configuration.trunks import NumberEntry, create_trunk
-from portal.celery import app
 from tenants.models import Tenant
-from tests.messaging.factories import DID, OTHER_DID, TOKEN, TOKEN_URL, build_acme, clear_acme, configuration_data
+from tests.messaging.factories import (
+    DID,
+    OTHER_DID,
+    TOKEN,
+    TOKEN_URL,
+    build_acme,
+    clear_acme,
+    configuration_data,
+    set_celery_conf,
+)
 
 
 def pytest_configure(config):
@@ -167,9 +175,9 @@ def queued(published) -> list[int]:
 @pytest.fixture
 def eager():
     """Run tasks in this process (the countdowns of retries are skipped)."""
-    app.conf.task_always_eager = True
+    before = set_celery_conf(task_always_eager=True)
     yield
-    app.conf.task_always_eager = False
+    set_celery_conf(**before)
 
 
 @pytest.fixture

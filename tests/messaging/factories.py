@@ -165,3 +165,16 @@ def rows_of(*models: type[Model]) -> Callable[[Tenant], list]:
             return [row for model in models for row in model.objects.order_by("pk").values()]
 
     return read
+
+
+def set_celery_conf(**values) -> dict:
+    """Change the Celery app's settings now; return what they were. A setting given in Django's settings is
+    read under its CELERY_ name, which wins over the plain one in Celery 5.6, so that is the name set."""
+    from portal.celery import app
+
+    before = {}
+    for key, value in values.items():
+        name = f"CELERY_{key.upper()}" if f"CELERY_{key.upper()}" in app.conf else key
+        before[key] = app.conf[name]
+        app.conf[name] = value
+    return before

@@ -21,33 +21,43 @@ from messaging import tasks
 from messaging.models import Message, SmsConfiguration, WebhookEvent
 from messaging.services.configuration import sms_configurations
 from portal.celery import app
-from tests.messaging.factories import RECIPIENT, SEND_URL, accepted, callback, configuration_data
+from tests.messaging.factories import (
+    RECIPIENT,
+    SEND_URL,
+    accepted,
+    callback,
+    configuration_data,
+    set_celery_conf,
+)
 
 pytestmark = pytest.mark.django_db
 
 # Connection refused at once; no retries, so a request waits well under a second for the broker.
-REFUSING = {"broker_url": "redis://127.0.0.1:1/0", "broker_connection_timeout": 1, "task_publish_retry": False}
+# Celery fills broker_write_url from broker_url when the app is configured, and publishes to it.
+REFUSING = {"broker_url": "redis://127.0.0.1:1/0", "broker_write_url": "redis://127.0.0.1:1/0",
+            "broker_connection_timeout": 1, "task_publish_retry": False}
 NOT_PUBLISHED = "could not publish"
 
 
 class Broker:
     def __init__(self):
-        self.saved = {key: app.conf[key] for key in REFUSING}
+        self.saved = {}
 
     def refuse(self) -> None:
-        self._use(REFUSING)
+        self.saved = self._use(REFUSING)
 
     def restore(self) -> None:
         self._use(self.saved)
 
     @staticmethod
-    def _use(conf: dict) -> None:
-        app.conf.update(conf)
+    def _use(conf: dict) -> dict:
+        before = set_celery_conf(**conf)
         # The app holds on to kombu's connection and producer pools for the old URL: let go of both, as
         # Celery itself does after a fork, so the next publish looks up the pools of the URL now set.
         # (Not closed: kombu keeps them in a registry by URL and hands them out again on restore.)
         app._pool = None
         app.amqp._producer_pool = None
+        return before
 
 
 @pytest.fixture
