@@ -264,6 +264,8 @@ MMS_ALLOWED_TYPES = env_list(
     "application/pdf,text/plain",
 )
 WEBHOOK_MAX_BODY_BYTES = 1024 * 1024
+# A stored callback whose processing crashed this many times is marked failed (shown, with Retry).
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 5, minimum=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = max(WEBHOOK_MAX_BODY_BYTES + 1, 2_621_440)
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
