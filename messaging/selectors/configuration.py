@@ -52,3 +52,11 @@ def list_sms_configurations():
 
 def list_recent_callbacks(*, configuration_id: int, limit: int = 10) -> list[WebhookEvent]:
     return list(WebhookEvent.objects.filter(configuration_id=configuration_id).order_by("-received_at")[:limit])
+
+
+def list_failed_callbacks(*, configuration_id: int, limit: int = 50) -> list[WebhookEvent]:
+    """Callbacks whose processing failed (they wait for Retry), newest first."""
+    return list(
+        WebhookEvent.objects.filter(configuration_id=configuration_id, state=WebhookEvent.State.FAILED)
+        .order_by("-received_at", "-id")[:limit]
+    )
