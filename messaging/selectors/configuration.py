@@ -26,6 +26,8 @@ def list_numbers_needing_10dlc() -> list[PhoneNumber]:
 
 def list_audit_entries(*, object_type: str | None = None):
     entries = AuditEntry.objects.select_related("user")
+    if object_type and "\x00" in object_type:
+        return entries.none()  # no type holds a NUL, and PostgreSQL could not even compare it
     if object_type:
         entries = entries.filter(object_type=object_type)
     return entries

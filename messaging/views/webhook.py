@@ -30,12 +30,13 @@ def _unknown() -> HttpResponse:
     return error_response(CallbackRejected(404, "Unknown webhook URL."))
 
 
-def _declared_length(request) -> int:
-    """Content-Length as sent; garbage counts as 0, as Django reads it (the body is then empty: a 400)."""
+def _declared_length(request) -> int | None:
+    """Content-Length as sent (0 when absent); None when it is not a number, which Django's request.body
+    would raise on."""
     try:
         return int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
-        return 0
+        return None
 
 
 @csrf_exempt
@@ -58,7 +59,10 @@ def bandwidth_callback(request, token: str):
             request.headers.get("Authorization"), username=username, password=password
         ):
             return _challenge()
-        if _declared_length(request) > settings.WEBHOOK_MAX_BODY_BYTES:
+        length = _declared_length(request)
+        if length is None or length < 0:
+            return error_response(CallbackRejected(400, "The Content-Length header is not a number of bytes."))
+        if length > settings.WEBHOOK_MAX_BODY_BYTES:
             return error_response(CallbackRejected(413, f"Body over {settings.WEBHOOK_MAX_BODY_BYTES} bytes."))
         try:
             events = webhook.parse_callbacks(request.body)
