@@ -39,6 +39,20 @@ class ExtensionInUse(MessagingError):
     http_status = 409
 
 
+class ConfigurationInUse(MessagingError):
+    """Outbound rules send through the SMS configuration; the message names them."""
+
+    code = "configuration_in_use"
+    http_status = 409
+
+
+class CallbackNotRetryable(MessagingError):
+    """Retry was asked for a stored callback that has not failed."""
+
+    code = "not_failed"
+    http_status = 409
+
+
 class CallbackRejected(MessagingError):
     """A webhook request we refuse before storing anything: answered with `status` and the error body.
 

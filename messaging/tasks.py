@@ -69,7 +69,18 @@ def sweep_outbound() -> dict[str, int]:
 
 @app.task(name="messaging.process_callback", acks_late=True)
 def process_callback(event_id: int) -> None:
+    """One stored callback (the sweeper's and Retry's hand-off)."""
     process.process_callback(event_id=event_id)
+
+
+@app.task(name="messaging.process_callbacks", acks_late=True)
+def process_callbacks(event_ids: list[int]) -> None:
+    """The callbacks of one webhook request, handed over in one message. Each is processed in its own
+    transactions and a crash is recorded on its own event (process_callback), so one poison event does
+    not hold back the others; a lost database connection stops the batch and leaves the rest to the
+    sweeper."""
+    for event_id in event_ids:
+        process.process_callback(event_id=event_id)
 
 
 @app.task(bind=True, name="messaging.download_media", acks_late=True, max_retries=MEDIA_MAX_RETRIES)

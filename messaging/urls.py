@@ -21,6 +21,8 @@ urlpatterns = [
         "sms/<int:pk>/regenerate-webhook/", sms_configurations.regenerate_webhook, name="sms-configuration-regenerate"
     ),
     path("sms/<int:pk>/test-connection/", sms_configurations.test_connection, name="sms-configuration-test"),
+    path("sms/<int:pk>/callbacks/<int:event_id>/retry/", sms_configurations.retry_callback,
+         name="sms-configuration-retry-callback"),
     path(
         "sms/generate-callback-credentials/",
         sms_configurations.generate_callback_credentials,

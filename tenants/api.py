@@ -35,6 +35,12 @@ class TenantCreateSerializer(serializers.Serializer):
     )
 
 
+class TenantFilterSerializer(serializers.Serializer):
+    """The list's query string: a NUL or an overlong search is a 400 with the one error body."""
+
+    q = serializers.CharField(max_length=100, required=False, help_text="Part of the name or the slug.")
+
+
 class TenantViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
@@ -46,10 +52,18 @@ class TenantViewSet(
 
     def get_queryset(self):
         tenants = Tenant.objects.customers().order_by("name")
-        query = self.request.query_params.get("q")
+        if self.action != "list":
+            return tenants
+        incoming = TenantFilterSerializer(data=self.request.query_params)
+        incoming.is_valid(raise_exception=True)
+        query = incoming.validated_data.get("q")
         if query:
             tenants = tenants.filter(name__icontains=query) | tenants.filter(slug__icontains=query)
         return tenants
+
+    @extend_schema(parameters=[TenantFilterSerializer])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
 
     @extend_schema(request=TenantCreateSerializer, responses={201: TenantSerializer})
     def create(self, request):

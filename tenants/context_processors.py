@@ -3,7 +3,9 @@ from tenants.access import SYSTEM_ADMIN_ROLE, is_system_admin
 
 def tenant_navigation(request):
     tenant = getattr(request, "tenant", None)
-    in_tenant = tenant is not None and not tenant.is_public
+    # Only someone who may enter the tenant learns its name: the 404 page a non-member gets under
+    # /t/<slug>/ must look the same for a tenant that exists and one that does not.
+    in_tenant = tenant is not None and not tenant.is_public and getattr(request, "tenant_role", None) is not None
     return {
         "current_tenant": tenant if in_tenant else None,
         "is_system_admin": is_system_admin(request.user) if hasattr(request, "user") else False,

@@ -1,10 +1,14 @@
 """Enter a tenant's pages only with the right to: every request under /t/<slug>/ is checked here.
 
 The API under /t/<slug>/api/ is left to DRF (token or session), whose default permission
-(portal.api.permissions.IsTenantMember) applies the same rule.
+(portal.api.permissions.IsTenantMember) applies the same rule, and audits a system administrator's API
+use with note_api_entry.
 """
 
+import logging
+
 from django.contrib.auth.views import redirect_to_login
+from django.core.cache import cache
 from django.http import Http404
 
 from portal.client_ip import client_ip
@@ -12,7 +16,11 @@ from tenants.access import SYSTEM_ADMIN_ROLE, role_in_tenant
 from tenants.models import TenantEntry
 from tenants.services import record_tenant_entry
 
+logger = logging.getLogger(__name__)
 MANAGED_TENANT_SESSION_KEY = "managed_tenant_id"
+# A system administrator's API calls inside a tenant are audited once per this many seconds (per user and
+# tenant), like a visit: one row for a script's thousand calls, and no write on each call.
+API_ENTRY_AUDIT_SECONDS = 30 * 60
 
 
 class TenantAccessMiddleware:
@@ -47,3 +55,18 @@ def note_tenant_entry(request, tenant, *, via: str) -> None:
         via=via,
     )
     request.session[MANAGED_TENANT_SESSION_KEY] = tenant.pk
+
+
+def note_api_entry(request, tenant) -> None:
+    """Audit a system administrator's API use inside `tenant` (TenantEntry via=api), at most once per
+    API_ENTRY_AUDIT_SECONDS per user and tenant. The cache only spares writes: when it cannot answer,
+    the entry is written anyway."""
+    key = f"tenant-entry:api:{request.user.pk}:{tenant.pk}"
+    try:
+        first = cache.add(key, 1, timeout=API_ENTRY_AUDIT_SECONDS)
+    except Exception:  # any cache backend error: audit rather than skip
+        logger.warning("cache unavailable; auditing this API call", exc_info=True)
+        first = True
+    if first:
+        record_tenant_entry(user=request.user, tenant=tenant, ip_address=client_ip(request),
+                            user_agent=request.headers.get("User-Agent", ""), via=TenantEntry.Via.API)

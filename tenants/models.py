@@ -72,6 +72,7 @@ class TenantEntry(models.Model):
     class Via(models.TextChoices):
         MANAGE = "manage", "Manage button"
         URL = "url", "Direct link"
+        API = "api", "API"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="tenant_entries")
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="entries")

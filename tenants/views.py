@@ -74,7 +74,7 @@ def _tenant_or_404(slug: str) -> Tenant:
 
 @system_admin_required
 def tenant_list(request):
-    query = request.GET.get("q", "").strip()
+    query = request.GET.get("q", "").replace("\x00", "").strip()[:100]  # PostgreSQL text holds no NUL
     tenants = (
         Tenant.objects.customers()
         .annotate(admin_count=Count("memberships", filter=Q(memberships__user__is_active=True)))
@@ -153,7 +153,7 @@ def user_set_active(request, user_id):
 @system_admin_required
 def audit_log(request):
     entries = TenantEntry.objects.select_related("user", "tenant")
-    tenant_slug = request.GET.get("tenant", "").strip()
+    tenant_slug = request.GET.get("tenant", "").replace("\x00", "").strip()[:100]
     if tenant_slug:
         entries = entries.filter(tenant__slug=tenant_slug)
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))

@@ -118,6 +118,21 @@ class MessageCreateSerializer(serializers.Serializer):
         return extension
 
 
+class MessageFilterSerializer(serializers.Serializer):
+    """The list's query string: a value that cannot match (a NUL, a number far too long, an unknown
+    status) is a 400 with the one error body, not a database error."""
+
+    direction = serializers.ChoiceField(choices=Message.Direction.choices, required=False)
+    status = serializers.ChoiceField(choices=Message.Status.choices, required=False)
+    extension = serializers.CharField(max_length=16, required=False, help_text="An extension number, e.g. 101.")
+    number = serializers.CharField(max_length=32, required=False, help_text="A from or to number.")
+    after = serializers.CharField(max_length=message_selectors.MAX_CURSOR_LENGTH, required=False,
+                                  help_text="Cursor: the page after (older).")
+    before = serializers.CharField(max_length=message_selectors.MAX_CURSOR_LENGTH, required=False,
+                                   help_text="Cursor: the page before (newer).")
+    limit = serializers.CharField(required=False, help_text=f"Page size, at most {MAX_PAGE_SIZE} (default 50).")
+
+
 class MessageViewSet(viewsets.GenericViewSet):
     """Messages, newest first. Pages are keyset cursors: follow `next` / `previous`."""
 
@@ -140,17 +155,14 @@ class MessageViewSet(viewsets.GenericViewSet):
         headers = {"Idempotent-Replayed": "true"} if answer.replayed else None
         return Response(answer.body, status=answer.status, headers=headers)
 
-    @extend_schema(parameters=[
-        *[OpenApiParameter(name, OpenApiTypes.STR) for name in FILTERS],
-        OpenApiParameter("after", OpenApiTypes.STR, description="Cursor: the page after (older)."),
-        OpenApiParameter("before", OpenApiTypes.STR, description="Cursor: the page before (newer)."),
-        OpenApiParameter("limit", OpenApiTypes.INT, description=f"Page size, at most {MAX_PAGE_SIZE}."),
-    ])
+    @extend_schema(parameters=[MessageFilterSerializer])
     def list(self, request):
-        params = request.query_params
-        filters = {name: params.get(name) for name in FILTERS if params.get(name)}
-        page = message_selectors.page_of(message_selectors.list_messages(**filters), after=params.get("after"),
-                                 before=params.get("before"), size=_page_size(params.get("limit")))
+        incoming = MessageFilterSerializer(data=request.query_params)
+        incoming.is_valid(raise_exception=True)
+        query = incoming.validated_data
+        filters = {name: query[name] for name in FILTERS if query.get(name)}
+        page = message_selectors.page_of(message_selectors.list_messages(**filters), after=query.get("after"),
+                                         before=query.get("before"), size=_page_size(request.query_params.get("limit")))
         return Response({
             "next": self._page_url(request, "after", page.next_cursor),
             "previous": self._page_url(request, "before", page.previous_cursor),

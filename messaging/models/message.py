@@ -64,6 +64,14 @@ class Message(models.Model):
             models.Index(fields=["status", "updated_at"], name="message_status_updated"),
             models.Index(fields=["direction", "-created_at"], name="message_direction_created"),
         ]
+        constraints = [
+            # A group message reaches each of our numbers as its own event: one carrier message, one row,
+            # however the events are interleaved (inbound.process.receive_message relies on it).
+            models.UniqueConstraint(
+                fields=["provider_message_id"], name="message_inbound_carrier_id_unique",
+                condition=models.Q(direction="in") & ~models.Q(provider_message_id=""),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_direction_display()} {self.from_number} → {', '.join(self.to_numbers)}"

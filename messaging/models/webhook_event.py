@@ -5,13 +5,16 @@ class WebhookEvent(models.Model):
     """One callback event from Bandwidth, stored before we answer 200: the inbox.
 
     Its identity (type, carrier message id, recipient, event time) is unique, so a redelivered
-    callback is stored once. The row is the record of work to do; `processed_at` says it is done.
+    callback is stored once. The row is the record of work to do; `processed_at` says it is done with:
+    processed, ignored, or failed (processing crashed WEBHOOK_MAX_ATTEMPTS times: `note` says why, and
+    Retry makes it pending again). `attempts` is counted before each try, so a crash still counts.
     """
 
     class State(models.TextChoices):
         PENDING = "pending", "Waiting"
         PROCESSED = "processed", "Processed"
         IGNORED = "ignored", "Ignored"
+        FAILED = "failed", "Failed"
 
     configuration_id = models.BigIntegerField()
     event_type = models.CharField(max_length=40)

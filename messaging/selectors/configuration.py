@@ -26,6 +26,8 @@ def list_numbers_needing_10dlc() -> list[PhoneNumber]:
 
 def list_audit_entries(*, object_type: str | None = None):
     entries = AuditEntry.objects.select_related("user")
+    if object_type and "\x00" in object_type:
+        return entries.none()  # no type holds a NUL, and PostgreSQL could not even compare it
     if object_type:
         entries = entries.filter(object_type=object_type)
     return entries
@@ -52,3 +54,11 @@ def list_sms_configurations():
 
 def list_recent_callbacks(*, configuration_id: int, limit: int = 10) -> list[WebhookEvent]:
     return list(WebhookEvent.objects.filter(configuration_id=configuration_id).order_by("-received_at")[:limit])
+
+
+def list_failed_callbacks(*, configuration_id: int, limit: int = 50) -> list[WebhookEvent]:
+    """Callbacks whose processing failed (they wait for Retry), newest first."""
+    return list(
+        WebhookEvent.objects.filter(configuration_id=configuration_id, state=WebhookEvent.State.FAILED)
+        .order_by("-received_at", "-id")[:limit]
+    )

@@ -18,6 +18,7 @@ from messaging.models import Extension, Message, MessageMedia
 from messaging.numbers import InvalidNumber, to_e164
 from messaging.services.outbound.status import failure_text
 
+MAX_CURSOR_LENGTH = 200  # encode_cursor's are about 60 characters
 FINAL_STATUSES = frozenset({Message.Status.DELIVERED, Message.Status.FAILED, Message.Status.RECEIVED})
 
 
@@ -126,13 +127,18 @@ def encode_cursor(message: Message) -> str:
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, int] | None:
-    """The (created_at, id) a cursor points at; None for anything unreadable (the first page then)."""
+    """The (created_at, id) a cursor points at; None for anything unreadable (the first page then): too
+    long, not base64, not the JSON of [ISO time with zone, id], an id out of range."""
+    if not isinstance(cursor, str) or len(cursor) > MAX_CURSOR_LENGTH:
+        return None
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         created_at, pk = json.loads(raw)
+        if not isinstance(created_at, str) or not isinstance(pk, int) or not 0 < pk < 2**63:
+            return None
         when = datetime.fromisoformat(created_at)
-        if when.tzinfo is None or not isinstance(pk, int):
+        if when.tzinfo is None:
             return None
         return when, pk
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError, RecursionError, OverflowError):
         return None

@@ -72,7 +72,7 @@ def _say_sent(request, sent: idempotency.SendAnswer) -> None:
 def message_status(request):
     """JSON for the page's polling: ?ids=1,2,3 → the current status and reason of each."""
     parts = [part.strip() for part in request.GET.get("ids", "").split(",")]
-    ids = [int(part) for part in parts if part.isdigit() and len(part) < 19]
+    ids = [int(part) for part in parts if part.isascii() and part.isdigit() and len(part) < 19]  # not "¹"
     return JsonResponse({"messages": message_selectors.list_statuses(ids)}, headers={"Cache-Control": "no-store"})
 
 

@@ -6,9 +6,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from messaging.forms.sms_configurations import SmsConfigurationForm
-from messaging.models import SmsConfiguration
+from messaging.models import SmsConfiguration, WebhookEvent
 from messaging.selectors import configuration as configuration_selectors
 from messaging.services.configuration import sms_configurations as service
+from messaging.services.inbound import process
 from portal.exceptions import PortalError
 from portal.forms import show_service_error
 
@@ -72,6 +73,7 @@ def configuration_detail(request, pk):
             "configuration": configuration,
             "webhook_url": service.webhook_url(configuration),
             "recent_callbacks": configuration_selectors.list_recent_callbacks(configuration_id=configuration.pk),
+            "failed_callbacks": configuration_selectors.list_failed_callbacks(configuration_id=configuration.pk),
             "unregistered_numbers": configuration_selectors.list_numbers_needing_10dlc(),
         },
     )
@@ -80,10 +82,30 @@ def configuration_detail(request, pk):
 def configuration_delete(request, pk):
     configuration = _configuration(pk)
     if request.method == "POST":
-        service.delete_configuration(user=request.user, configuration=configuration)
-        messages.success(request, f"“{configuration.name}” deleted; its webhook URL no longer works.")
-        return redirect("messaging:sms-configuration-list")
-    return render(request, "messaging/sms/confirm_delete.html", {"configuration": configuration})
+        try:
+            service.delete_configuration(user=request.user, configuration=configuration)
+        except PortalError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"“{configuration.name}” deleted; its webhook URL no longer works.")
+            return redirect("messaging:sms-configuration-list")
+    return render(request, "messaging/sms/confirm_delete.html", {
+        "configuration": configuration, "rules": configuration.outbound_rules.order_by("order", "name"),
+    })
+
+
+@require_POST
+def retry_callback(request, pk, event_id):
+    """Retry a failed callback of this configuration: pending again, processed now."""
+    configuration = _configuration(pk)
+    event = get_object_or_404(WebhookEvent, pk=event_id, configuration_id=configuration.pk)
+    try:
+        process.retry_callback(event_id=event.pk)
+    except PortalError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Callback {event.event_type} {event.carrier_message_id} is being processed again.")
+    return redirect("messaging:sms-configuration-detail", pk=pk)
 
 
 @require_POST

@@ -1,5 +1,7 @@
 """POST /webhooks/bandwidth/<token>/: where Bandwidth delivers inbound messages and delivery receipts."""
 
+import re
+
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -13,6 +15,9 @@ from portal.errors import error_response
 from tenants.models import WebhookEndpoint
 
 REALM = "Bandwidth callbacks"
+# What a token can look like (secrets.token_urlsafe, at most the column's 64 characters): anything else
+# is unknown without asking the database, which could not even take a NUL.
+TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 def _challenge() -> HttpResponse:
@@ -25,9 +30,20 @@ def _unknown() -> HttpResponse:
     return error_response(CallbackRejected(404, "Unknown webhook URL."))
 
 
+def _declared_length(request) -> int | None:
+    """Content-Length as sent (0 when absent); None when it is not a number, which Django's request.body
+    would raise on."""
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return None
+
+
 @csrf_exempt
 @require_POST
 def bandwidth_callback(request, token: str):
+    if not TOKEN_SHAPE.fullmatch(token):
+        return _unknown()
     endpoint = WebhookEndpoint.objects.select_related("tenant").filter(token=token).first()
     if endpoint is None:
         return _unknown()
@@ -43,7 +59,10 @@ def bandwidth_callback(request, token: str):
             request.headers.get("Authorization"), username=username, password=password
         ):
             return _challenge()
-        if int(request.META.get("CONTENT_LENGTH") or 0) > settings.WEBHOOK_MAX_BODY_BYTES:
+        length = _declared_length(request)
+        if length is None or length < 0:
+            return error_response(CallbackRejected(400, "The Content-Length header is not a number of bytes."))
+        if length > settings.WEBHOOK_MAX_BODY_BYTES:
             return error_response(CallbackRejected(413, f"Body over {settings.WEBHOOK_MAX_BODY_BYTES} bytes."))
         try:
             events = webhook.parse_callbacks(request.body)

@@ -1,13 +1,15 @@
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import BasePermission
 
-from tenants.access import is_system_admin, role_in_tenant
+from tenants.access import SYSTEM_ADMIN_ROLE, is_system_admin, role_in_tenant
+from tenants.middleware import note_api_entry
 
 
 class IsTenantMember(BasePermission):
     """The default for every endpoint: signed in, and inside a tenant only with the right to enter it.
 
-    Another tenant's endpoint answers 404, exactly like one that does not exist.
+    Another tenant's endpoint answers 404, exactly like one that does not exist. A system administrator's
+    use of a tenant's API is audited like a visit to its pages.
     """
 
     def has_permission(self, request, view) -> bool:
@@ -20,6 +22,8 @@ class IsTenantMember(BasePermission):
         if role is None:
             raise NotFound()
         request.tenant_role = role
+        if role == SYSTEM_ADMIN_ROLE:
+            note_api_entry(request, tenant)
         return True
 
 

@@ -166,9 +166,16 @@ def published(monkeypatch) -> list[tuple[str, tuple, dict]]:
 
 @pytest.fixture
 def queued(published) -> list[int]:
-    """The event ids of the messaging.process_callback tasks published, in order."""
+    """The event ids of the messaging.process_callback(s) tasks published, in order."""
     ids: list[int] = []
-    published.on_publish = lambda name, args: ids.append(args[0]) if name == "messaging.process_callback" else None
+
+    def note(name, args) -> None:
+        if name == "messaging.process_callback":
+            ids.append(args[0])
+        elif name == "messaging.process_callbacks":
+            ids.extend(args[0])
+
+    published.on_publish = note
     return ids
 
 

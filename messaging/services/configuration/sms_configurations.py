@@ -7,12 +7,13 @@ import uuid
 from dataclasses import dataclass
 
 from django.db import connection, transaction
+from django.db.models import ProtectedError
 
 from messaging import dispatch
 from messaging.bandwidth.auth import Credentials, account_id_problem
 from messaging.bandwidth.client import BandwidthClient
 from messaging.bandwidth.errors import BandwidthError
-from messaging.exceptions import ConfigurationInvalid
+from messaging.exceptions import ConfigurationInUse, ConfigurationInvalid
 from messaging.models import SmsConfiguration, Trunk
 from messaging.numbers import InvalidNumber, normalise_sender_id
 from messaging.services.configuration import audit
@@ -250,11 +251,31 @@ def _clean_callback_credentials(values, existing, cleaned, problems) -> None:
 
 
 def delete_configuration(*, user, configuration: SmsConfiguration) -> None:
-    """Delete the configuration; its webhook URL stops working at once."""
-    with transaction.atomic():
-        WebhookEndpoint.objects.filter(tenant=_current_tenant(), configuration_id=configuration.pk).delete()
-        audit.record_change(user=user, action="delete", instance=configuration, changes={})
-        configuration.delete()
+    """Delete the configuration; its webhook URL stops working at once.
+
+    Raises ConfigurationInUse naming the outbound rules that send through it; nothing is deleted then.
+    """
+    rules = list(configuration.outbound_rules.order_by("order", "name").values_list("name", flat=True))
+    if rules:
+        raise _in_use(configuration, rules)
+    try:
+        with transaction.atomic():
+            WebhookEndpoint.objects.filter(tenant=_current_tenant(), configuration_id=configuration.pk).delete()
+            audit.record_change(user=user, action="delete", instance=configuration, changes={})
+            configuration.delete()
+    except ProtectedError as exc:
+        # A rule took the configuration between the check and the delete.
+        raise _in_use(configuration, sorted(obj.name for obj in exc.protected_objects)) from exc
+
+
+def _in_use(configuration: SmsConfiguration, names: list[str]) -> ConfigurationInUse:
+    quoted = ", ".join(f"“{name}”" for name in names)
+    holders, them = (f"Outbound rule {quoted} sends", "it") if len(names) == 1 else (
+        f"Outbound rules {quoted} send", "them")
+    return ConfigurationInUse(
+        f"{holders} through “{configuration.name}”: point {them} at another SMS configuration or delete "
+        f"{them} first; nothing was deleted."
+    )
 
 
 def rotate_webhook_token(*, user, configuration: SmsConfiguration) -> WebhookEndpoint:

@@ -1,7 +1,8 @@
 """The backstop for lost inbound tasks: the webhook inbox and the media rows say what is left to do.
 
 Run periodically in each tenant (messaging.sweep_inbound). Re-queueing is always safe: processing locks
-the event row and skips a processed one; a stored attachment is left alone.
+the event row and skips one it is done with (processed, ignored or failed); a stored attachment is left
+alone.
 """
 
 from django.db.models import Q
@@ -19,10 +20,12 @@ def sweep_inbound() -> int:
     downloads left waiting over SWEEP_AFTER_SECONDS; return how many were queued."""
     cutoff = timezone.now() - timezone.timedelta(seconds=SWEEP_AFTER_SECONDS)
     enabled = SmsConfiguration.objects.filter(enabled=True).values_list("pk", flat=True)
+    # Fewest attempts first: events that keep crashing go last (and end failed after WEBHOOK_MAX_ATTEMPTS,
+    # which sets processed_at), so they never take the batch from new work.
     event_ids = list(
         WebhookEvent.objects.filter(processed_at__isnull=True, received_at__lt=cutoff,
                                     configuration_id__in=list(enabled))
-        .values_list("pk", flat=True)[:BATCH]
+        .order_by("attempts", "id").values_list("pk", flat=True)[:BATCH]
     )
     media_ids = list(
         MessageMedia.objects.filter(Q(state=MessageMedia.State.PENDING), message__direction="in",

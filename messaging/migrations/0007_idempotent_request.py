@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('messaging', '0005_webhookevent_state_without_failed'),
+        ('messaging', '0006_webhookevent_failed_and_inbound_carrier_unique'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
