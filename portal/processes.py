@@ -19,6 +19,9 @@ What keeps these processes alive through a Redis or PostgreSQL restart is in the
 the broker's retry and timeout options, CONN_HEALTH_CHECKS), not in these command lines: an operator's
 plain `celery -A portal worker -B` gets it too.
 
+Before web, worker or beat starts, the system check of messaging/checks.py makes sure FIELD_ENCRYPTION_KEY
+decrypts the stored secrets: a wrong key stops the start with the reason.
+
 Variables read here: WEB_BIND (default 0.0.0.0:$PORT, PORT defaulting to 8000), LOG_LEVEL (Celery's
 log level, INFO), WEB_CONCURRENCY (gunicorn reads it itself).
 """
@@ -49,6 +52,8 @@ PROCESSES: dict[str, tuple[tuple[str, ...], ...]] = {
                 ("-m", "django", "bootstrap_portal", "--credentials-file", str(CREDENTIALS_FILE))),
 }
 NAMES = tuple(PROCESSES)
+# The long-running processes: each checks first that FIELD_ENCRYPTION_KEY reads the stored secrets.
+SERVING = ("web", "worker", "beat")
 
 
 def _values(env: Mapping[str, str]) -> dict[str, str]:
@@ -74,6 +79,30 @@ def command(name: str, *extra: str) -> list[str]:
     return [sys.executable, "-m", "portal.processes", name, *extra]
 
 
+def _stored_secrets_problem() -> str | None:
+    """The system check that FIELD_ENCRYPTION_KEY decrypts the stored secrets (messaging/checks.py): a
+    wrong key stops the process here, with the reason, instead of failing every send later. A database
+    that cannot be reached is no reason to refuse: the process reconnects when it is back."""
+    import io
+
+    import django
+    from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
+    from django.db import DatabaseError, connections
+
+    django.setup()
+    try:
+        call_command("check", databases=["default"], tags=["encryption"], stdout=io.StringIO())
+    except SystemCheckError as exc:
+        return f"Refusing to start: {exc}"
+    except DatabaseError as exc:
+        print(f"Could not check the stored secrets (database: {exc.__class__.__name__}); starting anyway.",
+              file=sys.stderr)
+    finally:
+        connections.close_all()
+    return None
+
+
 def main(argv: list[str]) -> int:
     show = argv[:1] == ["--show"]
     args = argv[1:] if show else argv
@@ -88,6 +117,9 @@ def main(argv: list[str]) -> int:
     if show:
         print("\n".join(shlex.join(argv) for argv in planned))
         return 0
+    if names[-1] in SERVING and (problem := _stored_secrets_problem()):
+        print(problem, file=sys.stderr)
+        return 1
     for argv in planned[:-1]:
         finished = subprocess.run(argv, check=False)
         if finished.returncode != 0:

@@ -49,8 +49,7 @@ def celery_process(argv: list[str], *, extra_env: dict | None = None, node: str 
 @contextmanager
 def using_broker(url: str):
     """Point this process's Celery app (publishing, remote control, results) at `url`, then back."""
-    # The names as settings.py gives them: Celery looks the prefixed name up before the plain one.
-    keys = ("CELERY_BROKER_URL", "CELERY_RESULT_BACKEND")
+    keys = ("broker_url", "result_backend")
     saved = {key: app.conf[key] for key in keys}
     _use(dict.fromkeys(keys, url))
     try:
