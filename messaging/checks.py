@@ -8,7 +8,7 @@ secret each: start-up stays fast however many tenants there are.
 """
 
 from django.core import checks
-from django.db import connection
+from django.db import DatabaseError, connection
 
 from messaging.fields import SecretUnreadable
 from messaging.models import SmsConfiguration
@@ -38,8 +38,12 @@ def stored_secrets_readable(app_configs=None, databases=None, **kwargs) -> list[
     """System check (tags "encryption", "database"): runs only when asked to look at the database."""
     if not databases or "default" not in databases:
         return []
-    problem = find_unreadable_secret()
-    connection.set_schema_to_public()
+    try:
+        problem = find_unreadable_secret()
+    except DatabaseError:  # no tables yet (the first migrate runs this check) or no database: nothing to read
+        problem = None
+    finally:
+        connection.set_schema_to_public()
     if problem is None:
         return []
     return [checks.Error(f"FIELD_ENCRYPTION_KEY cannot decrypt the stored secrets ({problem})",
