@@ -28,10 +28,10 @@ PROMISE = 2.0  # seconds: Bandwidth's patience is about 10 s, a user's less
 @pytest.fixture
 def redis_at_hand(private_redis, settings):
     """Cache, broker and /healthz on the private Redis (answering until the test hangs it)."""
-    settings.REDIS_URL = settings.CELERY_BROKER_URL = private_redis.url
-    settings.CACHES = {"default": settings.CACHES["default"] | {"LOCATION": private_redis.url}}
     dispatch._paused_until.clear()  # every test pays the first, real timeout
-    with using_broker(private_redis.url):
+    with using_broker(private_redis.url):  # first: it keeps the broker URL of the settings to go back to
+        settings.REDIS_URL = settings.CELERY_BROKER_URL = private_redis.url
+        settings.CACHES = {"default": settings.CACHES["default"] | {"LOCATION": private_redis.url}}
         yield private_redis
     private_redis.resume()
     dispatch._paused_until.clear()
@@ -39,10 +39,11 @@ def redis_at_hand(private_redis, settings):
 
 @pytest.fixture
 def acme_sending(tenant_a, admin_a):
-    """Acme ready to send, and the webhook path of a configuration made by the service."""
+    """Acme ready to send, and the webhook path of its configuration."""
     with tenant_context(tenant_a):
         setup = build_acme(tenant_a)
-        setup.webhook_path = "/" + sms_configurations.webhook_url(setup.configuration).split("/", 3)[3]
+        setup.webhook_path = sms_configurations.rotate_webhook_token(user=admin_a,
+                                                                     configuration=setup.configuration).path
     return setup
 
 
