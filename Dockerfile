@@ -47,5 +47,7 @@ USER portal
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
     CMD python -c "import urllib.request, sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4).status != 200)"
-# WEB_CONCURRENCY (gunicorn reads it) sets the number of worker processes.
-CMD ["gunicorn", "portal.wsgi", "--bind", "0.0.0.0:8000", "--access-logfile", "-"]
+# The web process of the process table (portal/processes.py: gunicorn on 0.0.0.0:8000); the worker and beat
+# run the same image with `python -m portal.processes worker` / `beat`. WEB_CONCURRENCY (gunicorn reads
+# it) sets the number of worker processes.
+CMD ["python", "-m", "portal.processes", "web"]

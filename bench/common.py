@@ -24,7 +24,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 WRK_SCRIPT = ROOT / "bench" / "wrk" / "callbacks.lua"
 PYTHON = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv" / "bin" / "python").exists() else sys.executable
-GUNICORN = str(Path(PYTHON).parent / "gunicorn")
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/portal_bench"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/10"
 CALLBACK_USER, CALLBACK_PASSWORD = "bandwidth-bench", "bench-callback-secret-42"
@@ -58,6 +57,12 @@ def production_env(database_url: str, redis_url: str, port: int, *, baselines: b
         "ALLOWED_HOSTS": "127.0.0.1,localhost", "LOG_LEVEL": "WARNING",
         "DJANGO_SETTINGS_MODULE": "devtools.bench_settings" if baselines else "portal.settings",
     }
+
+
+def process_command(name: str, *extra: str) -> list[str]:
+    """A process of the portal's one table (portal/processes.py), with the benchmark's options added:
+    `python -m portal.processes web|worker|beat ...`, run by the benchmark's Python."""
+    return [PYTHON, "-m", "portal.processes", name, *extra]
 
 
 def load_average() -> str:
@@ -185,12 +190,13 @@ def flush_redis(redis_url: str) -> None:
 
 @contextmanager
 def gunicorn(env: dict, port: int, *, workers: int, worker_class: str, threads: int, log_dir: Path):
-    """gunicorn portal.wsgi as in deployment.md, bound to 127.0.0.1; stopped on exit."""
-    args = [GUNICORN, "portal.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-            "--worker-class", worker_class, "--threads", str(threads), "--backlog", "2048",
-            "--access-logfile", str(log_dir / "access.log"), "--error-logfile", str(log_dir / "error.log")]
-    server = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                              start_new_session=True)
+    """The production web process (`python -m portal.processes web`: gunicorn portal.wsgi) bound to
+    127.0.0.1, with the benchmark's worker options and log files; stopped on exit."""
+    args = process_command("web", "--workers", str(workers), "--worker-class", worker_class,
+                           "--threads", str(threads), "--backlog", "2048", "--access-logfile",
+                           str(log_dir / "access.log"), "--error-logfile", str(log_dir / "error.log"))
+    server = subprocess.Popen(args, cwd=ROOT, env=env | {"WEB_BIND": f"127.0.0.1:{port}"}, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         deadline = time.monotonic() + 60
         while True:

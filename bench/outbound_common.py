@@ -25,7 +25,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common  # noqa: E402
 from common import PYTHON, ROOT, CannotMeasure, say  # noqa: E402,F401 - re-exported for the scripts
 
-CELERY = str(Path(PYTHON).parent / "celery")
 ACCOUNT_ID = "9900123"
 APPLICATION_ID = "5d1f3e0a-6b2c-4f7e-9a41-0c8d2b7e6f10"
 CLIENT_ID, CLIENT_SECRET = "bench-client-id", "bench-client-secret-42"
@@ -182,8 +181,7 @@ class Stack:
         return env
 
     def start_worker(self, name: str, concurrency: int, *, pool: str = "prefork") -> None:
-        self.start(name, [CELERY, "-A", "portal", "worker", "-n", f"{name}@bench", "-c", str(concurrency),
-                          "-P", pool, "--without-gossip", "--without-mingle", "-l", "warning"])
+        self.start(name, common.process_command("worker", "-n", f"{name}@bench", "-c", str(concurrency), "-P", pool))
         from portal.celery import app
 
         def answered():
@@ -196,8 +194,7 @@ class Stack:
             raise CannotMeasure(f"{exc}\n{self.tail(name)}") from None
 
     def start_beat(self) -> None:
-        self.start("beat", [CELERY, "-A", "portal", "beat", "-s", str(self.log_dir / "beat-schedule"),
-                            "-l", "warning"])
+        self.start("beat", common.process_command("beat", "-s", str(self.log_dir / "beat-schedule")))
 
     @contextmanager
     def gunicorn(self, workers: int = 2):

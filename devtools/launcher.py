@@ -1,12 +1,15 @@
 """The development launcher behind `make run` and `make test`.
 
-    python -m devtools.launcher run                the portal, a Celery worker (with beat) and its services
+    python -m devtools.launcher run                the portal's processes (web, worker, beat) and its services
     python -m devtools.launcher test [pytest args] the test suite
 
 Both fill in what the environment leaves out: DEBUG=1, PORTAL_DEVTOOLS=1 (the development commands
 of devtools/, see portal/settings.py), a SECRET_KEY and FIELD_ENCRYPTION_KEY kept in
 .data/dev-secrets.env (so encrypted data stays readable across runs), and a database and Redis
 (devtools/embedded_services.py). Everything it keeps lives in .data/, so the next run reuses it.
+
+`run` starts web, worker and beat with the production commands (portal/processes.py: gunicorn and Celery,
+as docker-compose and docs/deployment.md start them) and restarts any that dies, saying so.
 """
 
 import os
@@ -22,14 +25,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from devtools import embedded_services
+from portal import processes
 
 BASE_DIR = embedded_services.BASE_DIR
 DATA_DIR = embedded_services.DATA_DIR
 SECRETS_FILE = DATA_DIR / "dev-secrets.env"
-CREDENTIALS_FILE = DATA_DIR / "admin-credentials.txt"
-BEAT_SCHEDULE = DATA_DIR / "celerybeat-schedule"
+CREDENTIALS_FILE = processes.CREDENTIALS_FILE
 HEALTH_TIMEOUT = 180
 STOP_TIMEOUT = 10
+# A child that dies is started again, unless it died this often within the window: then it cannot
+# start (a port taken, a broken setting) and everything stops with its exit code.
+RESTART_LIMIT, RESTART_WINDOW = 5, 60.0
 # Tests get their own database index in the embedded Redis, so that a `make run` of the same clone
 # (sharing that server) never sees their keys or Celery messages.
 TEST_REDIS_DB = 1
@@ -154,7 +160,12 @@ def test(pytest_args: list[str]) -> int:
 class Child:
     name: str
     argv: list[str]
+    env: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen | None = field(default=None, repr=False)
+    deaths: list[float] = field(default_factory=list, repr=False)
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(self.argv, env=os.environ | self.env)
 
 
 DEMO_CREDENTIALS_FILE = DATA_DIR / "demo-credentials.txt"
@@ -230,14 +241,25 @@ def _port_free(port: int) -> bool:
     return True
 
 
-def _manage(*args: str, capture: bool = False) -> subprocess.CompletedProcess:
-    result = subprocess.run([sys.executable, "manage.py", *args], text=True,
-                            stdout=subprocess.PIPE if capture else None)
-    if capture and result.stdout:
-        print(result.stdout, end="", flush=True)
+def _manage(*args: str) -> None:
+    result = subprocess.run([sys.executable, "manage.py", *args], text=True)
     if result.returncode != 0:
         raise SystemExit(f"[portal] manage.py {args[0]} failed (exit code {result.returncode}).")
-    return result
+
+
+def _release() -> str:
+    """`python -m portal.processes release` (migrations, the first administrator), as every deployment
+    runs it; its output is shown as it comes and returned."""
+    release = subprocess.Popen(processes.command("release"), text=True, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT)
+    lines = []
+    for line in release.stdout:
+        print(line, end="", flush=True)
+        lines.append(line)
+    if release.wait() != 0:
+        raise SystemExit(f"[portal] The release step (migrations, bootstrap_portal) failed "
+                         f"(exit code {release.returncode}).")
+    return "".join(lines)
 
 
 def _healthy(url: str) -> bool:
@@ -250,6 +272,20 @@ def _healthy(url: str) -> bool:
 
 def _dead(children: list[Child]) -> Child | None:
     return next((child for child in children if child.process and child.process.poll() is not None), None)
+
+
+def _restart_dead(children: list[Child]) -> None:
+    """Start again every child that died; ChildDied for one that keeps dying."""
+    while dead := _dead(children):
+        # Ctrl-C reaches the children too, and one may end before this process sees its own signal
+        # (which then raises Stop here instead of a restart).
+        time.sleep(0.5)
+        now = time.monotonic()
+        dead.deaths = [at for at in dead.deaths if now - at < RESTART_WINDOW] + [now]
+        if len(dead.deaths) > RESTART_LIMIT:
+            raise ChildDied(dead)
+        say(f"The {dead.name} exited (exit code {dead.process.returncode}); restarting it.")
+        dead.start()
 
 
 def _stop_children(children: list[Child]) -> None:
@@ -300,54 +336,54 @@ def run() -> int:
     status = 0
     try:
         started = _prepare(redis_db=0)
-        say("Migrating the public schema and every tenant schema (manage.py migrate_schemas)...")
-        _manage("migrate_schemas")
-        say("Making sure the public tenant and a system administrator exist (manage.py bootstrap_portal)...")
-        bootstrap = _manage("bootstrap_portal", "--credentials-file", str(CREDENTIALS_FILE), capture=True)
+        say("Migrating every schema and making sure a system administrator exists "
+            "(python -m portal.processes release)...")
+        bootstrap = _release()
 
         port = _pick_port()
         base = f"http://127.0.0.1:{port}"
         os.environ.setdefault("PORTAL_BASE_URL", base)
         demo = demo_mode()
+        # The production commands (portal/processes.py); only the address differs.
         children = extra_children(port, demo=demo) + [
-            Child("web server",
-                  [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"]),
-            Child("celery worker", [sys.executable, "-m", "celery", "-A", "portal", "worker", "--beat",
-                                    "-l", "info", "--schedule", _rel(BEAT_SCHEDULE)]),
+            Child("web server", processes.command("web"),
+                  {"WEB_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": os.environ.get("WEB_CONCURRENCY", "2")}),
+            Child("celery worker", processes.command("worker")),
+            Child("celery beat", processes.command("beat")),
         ]
         for child in children:
-            say(f"Starting the {child.name}...")
-            child.process = subprocess.Popen(child.argv)
+            say(f"Starting the {child.name}: {' '.join(child.argv[1:])}")
+            child.start()
 
         demo_hint = _seed_demo() if demo else ""
         say(f"Waiting for {base}/healthz to answer...")
         deadline = time.monotonic() + HEALTH_TIMEOUT
         while not _healthy(f"{base}/healthz"):
-            if dead := _dead(children):
-                raise ChildDied(dead)
+            _restart_dead(children)
             if time.monotonic() > deadline:
                 raise SystemExit(f"[portal] {base}/healthz did not answer 200 within {HEALTH_TIMEOUT} s.")
             time.sleep(0.5)
 
         print(flush=True)
         say(f"The portal is running at {base}/")
-        say(_sign_in_hint(bootstrap.stdout))
+        say(_sign_in_hint(bootstrap))
         if demo_hint:
             say(demo_hint)
-        say(f"API docs: {base}/api/docs/   Worker and beat log to this terminal.")
+        say(f"API docs: {base}/api/docs/   Web server, worker and beat log to this terminal; "
+            "one that exits is started again.")
         say("Press Ctrl-C to stop.")
         print(flush=True)
-        while not (dead := _dead(children)):
+        while True:
+            _restart_dead(children)
             time.sleep(0.5)
-        raise ChildDied(dead)
     except Stop as stop:
         say(f"{stop} received; shutting down.")
     except ChildDied as died:
         # Ctrl-C reaches the children too, and one may end before this process sees its own signal.
         try:
             time.sleep(0.5)
-            say(f"The {died.child.name} exited unexpectedly (exit code {died.child.process.returncode}); "
-                "stopping everything.")
+            say(f"The {died.child.name} exited {RESTART_LIMIT + 1} times within {RESTART_WINDOW:.0f} s "
+                f"(last exit code {died.child.process.returncode}); stopping everything.")
             status = 1
         except Stop as stop:
             say(f"{stop} received; shutting down.")

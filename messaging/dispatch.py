@@ -10,6 +10,7 @@ reached the failure is logged and left to the sweepers, so a stored row never tu
 """
 
 import logging
+import time
 
 from django.db import connection, transaction
 
@@ -36,12 +37,23 @@ def on_commit_each(task_name: str, ids: list[int]) -> None:
         on_commit(task_name, pk)
 
 
+# After a failed publish this process does not try again for a few seconds: a hung broker costs one
+# timeout (REDIS_TIMEOUT), not one per event of a callback batch or per request; the sweepers catch up.
+PAUSE_AFTER_FAILURE = 5.0
+_paused_until: dict[str, float] = {}  # broker URL -> monotonic time
+
+
 def publish(task_name: str, args: tuple, kwargs: dict, *, countdown: float | None, schema_name: str) -> bool:
     """Hand the task to the broker now; False (logged) when the broker cannot take it."""
     task = app.tasks[task_name]  # an unknown name is a bug, not an outage: it raises
+    broker = "eager" if app.conf.task_always_eager else app.connection_for_write().as_uri()
+    if time.monotonic() < _paused_until.get(broker, 0.0):
+        logger.warning("could not publish %s%s; the sweeper will pick it up", task_name, args)
+        return False
     try:
         task.apply_async(args, kwargs, countdown=countdown, headers={"_schema_name": schema_name})
     except Exception:  # kombu/redis/amqp errors of every kind
+        _paused_until[broker] = time.monotonic() + PAUSE_AFTER_FAILURE
         logger.warning("could not publish %s%s; the sweeper will pick it up", task_name, args, exc_info=True)
         return False
     return True

@@ -1,11 +1,44 @@
-"""The Celery app: tenant-aware, so a task runs in the schema of the tenant that queued it."""
+"""The Celery app: tenant-aware, so a task runs in the schema of the tenant that queued it.
+
+Its configuration is the CELERY_* settings of portal/settings.py, handed over under Celery's own (lower
+case, unprefixed) names. Celery 5.6 looks a namespaced setting up under its prefixed name before the plain
+one, so with `namespace="CELERY"` a later `app.conf.update(task_always_eager=True)` (tests, benchmarks)
+was silently shadowed by the settings' CELERY_TASK_ALWAYS_EAGER; under plain names an update always wins.
+"""
 
 import os
+from collections.abc import Iterator, Mapping
 
 from tenant_schemas_celery.app import CeleryApp
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
+PREFIX = "CELERY_"
+
+
+class _CelerySettings(Mapping):
+    """The CELERY_* Django settings under Celery's names, read when Celery first needs its configuration."""
+
+    def _names(self) -> list[str]:
+        from django.conf import settings
+
+        return [name.removeprefix(PREFIX).lower() for name in dir(settings) if name.startswith(PREFIX)]
+
+    def __getitem__(self, key: str):
+        from django.conf import settings
+
+        try:
+            return getattr(settings, PREFIX + key.upper())
+        except AttributeError:
+            raise KeyError(key) from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names())
+
+    def __len__(self) -> int:
+        return len(self._names())
+
+
 app = CeleryApp("portal")
-app.config_from_object("django.conf:settings", namespace="CELERY")
+app.config_from_object(_CelerySettings())
 app.autodiscover_tasks()

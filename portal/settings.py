@@ -136,11 +136,18 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 
 REDIS_URL = required("REDIS_URL")
+# Seconds any Redis command may take (cache, broker, rate limiter, /healthz) before it counts as failed.
+# A hung Redis (accepting connections, never answering) must cost a request about this long, not minutes:
+# the webhook and sends still answer within 2 s, the rows being the record and the sweepers publishing later.
+REDIS_TIMEOUT = env_float("REDIS_TIMEOUT", 0.5, above=0)
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "portal"),
+        # Handed to redis-py's connection pool. No retry: a cache miss is cheaper than waiting again.
+        "OPTIONS": {"socket_timeout": REDIS_TIMEOUT, "socket_connect_timeout": REDIS_TIMEOUT,
+                    "retry": None, "health_check_interval": 10},
     }
 }
 
@@ -240,12 +247,38 @@ CELERY_RESULT_EXPIRES = 3600
 # Nobody reads task results (the rows say what happened); storing them cost a Redis write per task and
 # made publishing fail while the result store was down. Tasks that return a value opt back in.
 CELERY_TASK_IGNORE_RESULT = True
-# Longer than any retry delay, so a late-acked task is not handed out twice while it waits.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 7200, minimum=1)}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # Longer than any retry delay, so a late-acked task is not handed out twice while it waits.
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 7200, minimum=1),
+    # A publish from a request gives up after REDIS_TIMEOUT instead of hanging on a hung Redis.
+    "socket_timeout": REDIS_TIMEOUT,
+    "socket_connect_timeout": REDIS_TIMEOUT,
+    "socket_keepalive": True,
+    # The worker's idle connection is probed, so a Redis that restarted or vanished is noticed and
+    # reconnected to within seconds rather than at the next kernel timeout.
+    "health_check_interval": 10,
+}
+CELERY_REDIS_SOCKET_TIMEOUT = REDIS_TIMEOUT  # the result store (tasks that opt in to results)
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_TIMEOUT
+CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_TIMEOUT
+# A publish that fails gives up at once: messaging.dispatch logs it and the sweepers publish the row later.
+# Celery's default (three retries, each reconnecting) made a request wait several timeouts on a hung Redis;
+# a pooled connection broken by a Redis restart is replaced by redis-py itself, without these retries.
+CELERY_TASK_PUBLISH_RETRY = False
+# The worker survives a broker restart or outage of any length, started however it is (these are the
+# app's settings, not command-line flags an operator may leave out): it retries the connection forever
+# (Celery's default gives up after 100 attempts and exits), also at start-up, and keeps running its tasks
+# meanwhile; they are acknowledged late, so Redis hands out again whatever was not acknowledged.
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 # Tests and benchmarks give each run a queue of its own.
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
-CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / ".data" / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE_FILENAME = str(
+    env_path("CELERY_BEAT_SCHEDULE_FILENAME", BASE_DIR / ".data" / "celerybeat-schedule")
+)
 
 # Bandwidth
 BANDWIDTH_MESSAGING_API_URL = env_str(

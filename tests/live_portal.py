@@ -1,14 +1,16 @@
-"""The portal as a real server process on the test database, for browser tests."""
+"""The portal as a real server process (the production web command of portal/processes.py) on the test
+database, for browser tests."""
 
 import os
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from contextlib import contextmanager
 
 from django.db import connection
+
+from portal import processes
 
 
 def free_port() -> int:
@@ -27,15 +29,13 @@ def subprocess_database_url() -> str:
 
 @contextmanager
 def running_portal(extra_env: dict | None = None):
-    """Start `manage.py runserver` on a free port; yield its base URL; stop it."""
+    """Start `python -m portal.processes web` (gunicorn) on a free port; yield its base URL; stop it."""
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
-    env = dict(os.environ, DEBUG="1", DATABASE_URL=subprocess_database_url(), PORTAL_BASE_URL=base_url)
+    env = dict(os.environ, DEBUG="1", DATABASE_URL=subprocess_database_url(), PORTAL_BASE_URL=base_url,
+               WEB_BIND=f"127.0.0.1:{port}", WEB_CONCURRENCY="2")
     env.update(extra_env or {})
-    server = subprocess.Popen(
-        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload", "--skip-checks"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
+    server = subprocess.Popen(processes.command("web"), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 30
         while True:

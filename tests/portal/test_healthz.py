@@ -7,7 +7,7 @@ pytestmark = pytest.mark.django_db
 def test_healthz_is_ok_when_database_and_redis_answer(client):
     answer = client.get("/healthz")
     assert answer.status_code == 200
-    assert answer.json() == {"status": "ok", "database": "ok", "redis": "ok", "broker": "ok"}
+    assert answer.json() == {"status": "ok", "database": "ok", "redis": "ok", "broker": "ok", "encryption": "ok"}
 
 
 def test_healthz_is_503_when_redis_is_down(client):

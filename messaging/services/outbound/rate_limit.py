@@ -15,6 +15,8 @@ from functools import cache
 
 import redis
 from django.conf import settings
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 MICRO = 1_000_000
 
@@ -58,7 +60,12 @@ class Slot:
 def _client() -> redis.Redis:
     # redis-py re-creates its pool after a fork, so one client per process is safe for prefork workers.
     url = getattr(settings, "SMS_RATE_LIMIT_REDIS_URL", None) or settings.REDIS_URL
-    return redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
+    # Asked only by the worker, before a send: more patience than a request's REDIS_TIMEOUT, but a hung
+    # Redis holds a worker slot for a few seconds, not 5 s x redis-py's default three retries. The one
+    # retry replaces a pooled connection that a Redis restart broke.
+    timeout = 4 * settings.REDIS_TIMEOUT
+    return redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout,
+                                retry=Retry(NoBackoff(), 1))
 
 
 @cache
