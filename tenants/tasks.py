@@ -9,7 +9,7 @@ from tenants.models import Tenant
 from tenants.schemas import for_each_tenant
 
 
-@app.task(name="tenants.refresh_tenant_counts", acks_late=True, ignore_result=False)
+@app.task(name="tenants.refresh_tenant_counts", acks_late=True)
 def refresh_tenant_counts() -> dict[str, int]:
     """Count the current tenant's objects and keep the figures on its public row (the Tenants page
     reads them there instead of visiting every schema). Safe to run twice: it only overwrites."""

@@ -1,5 +1,7 @@
 """A task queued inside tenant A runs inside A's schema, in a real worker process."""
 
+import time
+
 import pytest
 from django_tenants.utils import tenant_context
 
@@ -28,13 +30,17 @@ def test_task_queued_in_tenant_runs_in_that_tenants_schema(committed_audit_rows,
     acme, globex = committed_audit_rows
     with django_db_blocker.unblock(), running_worker() as queue:
         with tenant_context(acme):
-            from_acme = refresh_tenant_counts.apply_async(queue=queue)
+            refresh_tenant_counts.apply_async(queue=queue)
         with tenant_context(globex):
-            from_globex = refresh_tenant_counts.apply_async(queue=queue)
-
-        assert from_acme.get(timeout=30)["trunks"] == 3
-        assert from_globex.get(timeout=30)["trunks"] == 0
-        acme.refresh_from_db()
-        globex.refresh_from_db()
+            refresh_tenant_counts.apply_async(queue=queue)
+        # No task keeps a result (results are off): the counts each run stores on its tenant's row say
+        # in which schema it ran.
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            acme.refresh_from_db()
+            globex.refresh_from_db()
+            if "trunks" in acme.counts and "trunks" in globex.counts:
+                break
+            time.sleep(0.2)
     assert acme.counts["trunks"] == 3
     assert globex.counts["trunks"] == 0
