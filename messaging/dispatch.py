@@ -46,7 +46,7 @@ _paused_until: dict[str, float] = {}  # broker URL -> monotonic time
 def publish(task_name: str, args: tuple, kwargs: dict, *, countdown: float | None, schema_name: str) -> bool:
     """Hand the task to the broker now; False (logged) when the broker cannot take it."""
     task = app.tasks[task_name]  # an unknown name is a bug, not an outage: it raises
-    broker = "eager" if app.conf.task_always_eager else app.connection_for_write().as_uri()
+    broker = "eager" if app.conf.task_always_eager else (app.conf.broker_write_url or app.conf.broker_url)
     if time.monotonic() < _paused_until.get(broker, 0.0):
         logger.warning("could not publish %s%s; the sweeper will pick it up", task_name, args)
         return False

@@ -168,13 +168,10 @@ def rows_of(*models: type[Model]) -> Callable[[Tenant], list]:
 
 
 def set_celery_conf(**values) -> dict:
-    """Change the Celery app's settings now; return what they were. A setting given in Django's settings is
-    read under its CELERY_ name, which wins over the plain one in Celery 5.6, so that is the name set."""
+    """Change the Celery app's settings now (portal/celery.py hands them over under Celery's own names, so
+    an update wins); return what they were."""
     from portal.celery import app
 
-    before = {}
-    for key, value in values.items():
-        name = f"CELERY_{key.upper()}" if f"CELERY_{key.upper()}" in app.conf else key
-        before[key] = app.conf[name]
-        app.conf[name] = value
+    before = {key: app.conf[key] for key in values}
+    app.conf.update(values)
     return before
