@@ -102,7 +102,7 @@ def main() -> int:
            f"({args.group_share:.0%} group messages, {args.redeliver_share:.0%} posted twice)")
     try:
         with (oc.log_dir(args.logs, "bench-faults-") as logs, oc.Stack(logs) as stack,
-              inbound.PrivatePostgres(logs) as postgres):
+              inbound.PrivatePostgres(logs, keep=args.keep_database) as postgres):
             stack.start_redis()
             stack.start_simulator("--seed", str(args.seed), "--rate-limit-rate", f"{rate_429}", "--failure-rate",
                                   f"{rate_5xx}", "--drop-rate", str(args.drop_rate), "--latency-ms",

@@ -36,7 +36,8 @@ class PrivatePostgres:
     """A throw-away cluster on 127.0.0.1 (trust authentication) in a temporary folder: restarting it stops
     nobody else's database. As root, initdb and pg_ctl run as the `postgres` system user."""
 
-    def __init__(self, log_dir: Path):
+    def __init__(self, log_dir: Path, *, keep: bool = False):
+        self.keep = keep  # leave the stopped cluster's folder behind (--keep-database)
         self.port = oc.common.free_port()
         self.folder = Path(tempfile.mkdtemp(prefix="bench-faults-pg-"))
         self.data = self.folder / "data"
@@ -76,7 +77,10 @@ class PrivatePostgres:
             self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop")
         except (oc.CannotMeasure, subprocess.TimeoutExpired) as problem:
             oc.say(f"could not stop the private PostgreSQL: {problem}")
-        shutil.rmtree(self.folder, ignore_errors=True)
+        if self.keep:
+            oc.say(f"the private PostgreSQL cluster is left in {self.data} (pg_ctl -D ... start to look)")
+        else:
+            shutil.rmtree(self.folder, ignore_errors=True)
 
 
 # --- the callbacks -------------------------------------------------------------------------------------
