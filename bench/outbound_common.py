@@ -181,7 +181,9 @@ class Stack:
         return env
 
     def start_worker(self, name: str, concurrency: int, *, pool: str = "prefork") -> None:
-        self.start(name, common.process_command("worker", "-n", f"{name}@bench", "-c", str(concurrency), "-P", pool))
+        # The production command; -n only so that a ping can tell the workers apart, -P only when not the default.
+        pool_option = () if pool == "prefork" else ("-P", pool)
+        self.start(name, common.process_command("worker", "-n", f"{name}@bench", "-c", str(concurrency), *pool_option))
         from portal.celery import app
 
         def answered():
@@ -194,7 +196,9 @@ class Stack:
             raise CannotMeasure(f"{exc}\n{self.tail(name)}") from None
 
     def start_beat(self) -> None:
-        self.start("beat", common.process_command("beat", "-s", str(self.log_dir / "beat-schedule")))
+        # Exactly the production command; the schedule file goes where the settings read it from.
+        self.start("beat", common.process_command("beat"),
+                   env=self.env | {"CELERY_BEAT_SCHEDULE_FILENAME": str(self.log_dir / "beat-schedule")})
 
     @contextmanager
     def gunicorn(self, workers: int = 2):
@@ -245,6 +249,7 @@ class Seeded:
     extensions: list[str]  # extension numbers; extension i sends from senders[i]
     senders: list[str]
     api_token: str
+    webhook_url: str = ""  # the SMS configuration's callback URL (Bandwidth posts there)
 
 
 def sender_numbers(count: int) -> list[str]:
@@ -290,7 +295,8 @@ def seed(*, slug: str, senders: int, rate: float | None, sim_url: str, callbacks
     http_json(f"{sim_url}/simulator/applications/{APPLICATION_ID}", method="PUT", data={
         "callbackUrl": webhook if callbacks else "", "callbackUsername": common.CALLBACK_USER if callbacks else "",
         "callbackPassword": common.CALLBACK_PASSWORD if callbacks else "", "accountId": ACCOUNT_ID})
-    return Seeded(tenant=tenant, slug=slug, extensions=extensions, senders=numbers, api_token=token.key)
+    return Seeded(tenant=tenant, slug=slug, extensions=extensions, senders=numbers, api_token=token.key,
+                  webhook_url=webhook)
 
 
 def destinations(count: int) -> list[str]:

@@ -11,6 +11,8 @@ from collections.abc import Iterator, Mapping
 
 from tenant_schemas_celery.app import CeleryApp
 
+from portal.broker import forget_acknowledged_messages_locally
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
 PREFIX = "CELERY_"
@@ -39,6 +41,7 @@ class _CelerySettings(Mapping):
         return len(self._names())
 
 
+forget_acknowledged_messages_locally()
 app = CeleryApp("portal")
 app.config_from_object(_CelerySettings())
 app.autodiscover_tasks()
