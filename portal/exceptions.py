@@ -6,6 +6,16 @@ portal/api/exceptions.py answers `http_status` with the one error body, error_bo
 """
 
 SERVER_ERROR = "Internal error; it has been logged."
+UNAVAILABLE = "The database cannot be reached just now; nothing was changed. Try again in a few seconds."
+RETRY_AFTER_SECONDS = 5
+
+
+def is_outage(exc: BaseException | None) -> bool:
+    """Whether an error means the database is down or restarting (not a bug, and not the client's fault):
+    answered 503 with Retry-After, which Bandwidth and well-behaved clients retry."""
+    from django.db import InterfaceError, OperationalError
+
+    return isinstance(exc, OperationalError | InterfaceError)
 
 
 class PortalError(Exception):

@@ -18,7 +18,15 @@ from rest_framework.fields import get_error_detail
 from rest_framework.response import Response
 from rest_framework.views import exception_handler, set_rollback
 
-from portal.exceptions import SERVER_ERROR, PortalError, error_body, summarise
+from portal.exceptions import (
+    RETRY_AFTER_SECONDS,
+    SERVER_ERROR,
+    UNAVAILABLE,
+    PortalError,
+    error_body,
+    is_outage,
+    summarise,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +35,11 @@ def api_exception_handler(exc, context):
     if isinstance(exc, PortalError):
         set_rollback()
         return Response(error_body(exc.message, exc.code, exc.fields), status=exc.http_status)
+    if is_outage(exc):
+        set_rollback()
+        logger.warning("database unavailable: %s", exc)
+        return Response(error_body(UNAVAILABLE, "unavailable"), status=status.HTTP_503_SERVICE_UNAVAILABLE,
+                        headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
     exc = _as_drf(exc)
     response = exception_handler(exc, context)  # sets WWW-Authenticate and Retry-After
     if response is None:
