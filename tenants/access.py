@@ -5,6 +5,10 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from tenants.models import Membership, Tenant
 
 SYSTEM_ADMIN_ROLE = "system_admin"
+ADMIN_ROLE = Membership.Role.ADMIN.value
+# An extension user enters the tenant but sees only what is opened to it by name: the allow-list of
+# screens in tenants.middleware, and views with `extension_users_allowed = True` in the API.
+EXTENSION_ROLE = Membership.Role.EXTENSION.value
 
 
 def is_system_admin(user: AbstractBaseUser | AnonymousUser) -> bool:

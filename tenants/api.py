@@ -88,6 +88,8 @@ class TenantViewSet(
 class MeView(APIView):
     """Who is calling, and as what, inside this tenant."""
 
+    extension_users_allowed = True
+
     @extend_schema(
         responses={
             200: inline_serializer(

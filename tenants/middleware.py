@@ -3,6 +3,9 @@
 The API under /t/<slug>/api/ is left to DRF (token or session), whose default permission
 (portal.api.permissions.IsTenantMember) applies the same rule, and audits a system administrator's API
 use with note_api_entry.
+
+An extension user enters the tenant but reaches only the screens named in EXTENSION_USER_SCREENS; every
+other one answers 404, as if it did not exist (closed unless opened: a new screen stays closed to them).
 """
 
 import logging
@@ -12,7 +15,7 @@ from django.core.cache import cache
 from django.http import Http404
 
 from portal.client_ip import client_ip
-from tenants.access import SYSTEM_ADMIN_ROLE, role_in_tenant
+from tenants.access import EXTENSION_ROLE, SYSTEM_ADMIN_ROLE, role_in_tenant
 from tenants.models import TenantEntry
 from tenants.services import record_tenant_entry
 
@@ -21,6 +24,8 @@ MANAGED_TENANT_SESSION_KEY = "managed_tenant_id"
 # A system administrator's API calls inside a tenant are audited once per this many seconds (per user and
 # tenant), like a visit: one row for a script's thousand calls, and no write on each call.
 API_ENTRY_AUDIT_SECONDS = 30 * 60
+# The URL names an extension user may open; the tenant home redirects them to the landing page.
+EXTENSION_USER_SCREENS = frozenset({"messaging:home", "messaging:landing"})
 
 
 class TenantAccessMiddleware:
@@ -44,6 +49,12 @@ class TenantAccessMiddleware:
             # A system admin who arrives by typed URL or bookmark is audited like one who pressed Manage.
             note_tenant_entry(request, tenant, via=TenantEntry.Via.URL)
         return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        # Only screens get here with a role set (the API is left to IsTenantMember above).
+        if request.tenant_role == EXTENSION_ROLE and request.resolver_match.view_name not in EXTENSION_USER_SCREENS:
+            raise Http404("No such page.")
+        return None
 
 
 def note_tenant_entry(request, tenant, *, via: str) -> None:

@@ -53,6 +53,7 @@ class Domain(DomainMixin):
 class Membership(models.Model):
     class Role(models.TextChoices):
         ADMIN = "admin", "Tenant administrator"
+        EXTENSION = "extension", "Extension user"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="memberships")
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="memberships")

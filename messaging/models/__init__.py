@@ -1,5 +1,6 @@
 from messaging.models.audit import AuditEntry
 from messaging.models.extension import Extension
+from messaging.models.extension_user import ExtensionAssignment
 from messaging.models.idempotency import IdempotentRequest
 from messaging.models.message import Message, MessageMedia, OptOut
 from messaging.models.rules import InboundRule, OutboundRule
@@ -8,6 +9,6 @@ from messaging.models.trunk import PhoneNumber, Trunk
 from messaging.models.webhook_event import WebhookEvent
 
 __all__ = [
-    "AuditEntry", "Extension", "IdempotentRequest", "InboundRule", "Message", "MessageMedia", "OptOut", "OutboundRule",
+    "AuditEntry", "Extension", "ExtensionAssignment", "IdempotentRequest", "InboundRule", "Message", "MessageMedia", "OptOut", "OutboundRule",
     "PhoneNumber", "SmsConfiguration", "Trunk", "WebhookEvent",
 ]

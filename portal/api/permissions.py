@@ -1,7 +1,7 @@
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import BasePermission
 
-from tenants.access import SYSTEM_ADMIN_ROLE, is_system_admin, role_in_tenant
+from tenants.access import EXTENSION_ROLE, SYSTEM_ADMIN_ROLE, is_system_admin, role_in_tenant
 from tenants.middleware import note_api_entry
 
 
@@ -10,6 +10,9 @@ class IsTenantMember(BasePermission):
 
     Another tenant's endpoint answers 404, exactly like one that does not exist. A system administrator's
     use of a tenant's API is audited like a visit to its pages.
+
+    An extension user gets 404 from every endpoint that does not say `extension_users_allowed = True`:
+    closed unless opened, so a new endpoint never leaks the tenant's configuration to them.
     """
 
     def has_permission(self, request, view) -> bool:
@@ -20,6 +23,8 @@ class IsTenantMember(BasePermission):
             return True
         role = role_in_tenant(request.user, tenant)
         if role is None:
+            raise NotFound()
+        if role == EXTENSION_ROLE and not getattr(view, "extension_users_allowed", False):
             raise NotFound()
         request.tenant_role = role
         if role == SYSTEM_ADMIN_ROLE:
