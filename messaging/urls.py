@@ -1,11 +1,12 @@
 from django.urls import path
 
-from messaging.views import dashboard, extensions, media, messages, rules, sms_configurations, trunks
+from messaging.views import dashboard, extensions, media, messages, rules, sms_configurations, trunks, users
 
 app_name = "messaging"
 
 urlpatterns = [
     path("", dashboard.dashboard, name="home"),
+    path("welcome/", dashboard.landing, name="landing"),
     # Trunks
     path("trunks/", trunks.trunk_list, name="trunk-list"),
     path("trunks/add/", trunks.trunk_create, name="trunk-create"),
@@ -47,6 +48,11 @@ urlpatterns = [
     path("messages/compose/", messages.message_compose, name="message-compose"),
     path("messages/status/", messages.message_status, name="message-status"),
     path("messages/<int:pk>/", messages.message_detail, name="message-detail"),
+    # Users
+    path("users/", users.user_list, name="user-list"),
+    path("users/add/", users.user_create, name="user-create"),
+    path("users/<int:pk>/", users.user_edit, name="user-edit"),
+    path("users/<int:pk>/delete/", users.user_delete, name="user-delete"),
     path("audit/", dashboard.audit_log, name="audit"),
     path("media/<int:pk>/", media.media_file, name="media"),
 ]

@@ -5,6 +5,7 @@ from messaging.api.messages import MessageViewSet
 from messaging.api.rules import InboundRuleViewSet, OutboundRuleViewSet
 from messaging.api.sms_configurations import SmsConfigurationViewSet
 from messaging.api.trunks import TrunkViewSet
+from messaging.api.users import UserViewSet
 from messaging.api.webhook_events import WebhookEventViewSet
 
 router = SimpleRouter()
@@ -14,6 +15,7 @@ router.register("messages", MessageViewSet, basename="message")
 router.register("extensions", ExtensionViewSet, basename="extension")
 router.register("inbound-rules", InboundRuleViewSet, basename="inbound-rule")
 router.register("outbound-rules", OutboundRuleViewSet, basename="outbound-rule")
+router.register("users", UserViewSet, basename="user")
 router.register("webhook-events", WebhookEventViewSet, basename="webhook-event")
 
 urlpatterns = router.urls

@@ -9,6 +9,7 @@ from messaging.models.trunk import PhoneNumber, Trunk
 from messaging.models.webhook_event import WebhookEvent
 
 __all__ = [
-    "AuditEntry", "Extension", "ExtensionAssignment", "IdempotentRequest", "InboundRule", "Message", "MessageMedia", "OptOut", "OutboundRule",
+    "AuditEntry", "Extension", "ExtensionAssignment", "IdempotentRequest",
+    "InboundRule", "Message", "MessageMedia", "OptOut", "OutboundRule",
     "PhoneNumber", "SmsConfiguration", "Trunk", "WebhookEvent",
 ]

@@ -1,9 +1,12 @@
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 from messaging.selectors import configuration as configuration_selectors
+from tenants.access import EXTENSION_ROLE
 
 
 def dashboard(request):
+    if request.tenant_role == EXTENSION_ROLE:
+        return redirect("messaging:landing")
     return render(request, "messaging/dashboard.html", {"counts": configuration_selectors.count_tenant_objects()})
 
 
@@ -13,3 +16,8 @@ def audit_log(request):
     entries = configuration_selectors.list_audit_entries(object_type=request.GET.get("type") or None)
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
     return render(request, "messaging/audit.html", {"page": page})
+
+
+def landing(request):
+    """An extension user's home until the Inbox arrives (the one screen opened to them)."""
+    return render(request, "messaging/landing.html")
