@@ -1,4 +1,5 @@
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
 
 from messaging.selectors import configuration as configuration_selectors
 from tenants.access import EXTENSION_ROLE
@@ -18,6 +19,7 @@ def audit_log(request):
     return render(request, "messaging/audit.html", {"page": page})
 
 
+@require_GET
 def landing(request):
     """An extension user's home until the Inbox arrives (the one screen opened to them)."""
     return render(request, "messaging/landing.html")
