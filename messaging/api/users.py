@@ -39,7 +39,7 @@ class UserUpdateSerializer(UserInputSerializer):
     username = None
 
 
-class UserViewSet(viewsets.ViewSet):
+class UserViewSet(viewsets.GenericViewSet):
     """The tenant's users: administrators and extension users with the extensions they serve.
 
     The last administrator cannot be demoted or removed (409, code `last_admin`). Removing a user who
@@ -57,9 +57,9 @@ class UserViewSet(viewsets.ViewSet):
             raise NotFound()
         return member
 
-    @extend_schema(responses={200: UserSerializer(many=True)})
     def list(self, request):
-        return Response(UserSerializer(service.list_users(), many=True).data)
+        page = self.paginate_queryset(service.list_users())
+        return self.get_paginated_response(UserSerializer(page, many=True).data)
 
     @extend_schema(responses={200: UserSerializer})
     def retrieve(self, request, pk=None):
