@@ -77,7 +77,8 @@ def tenant_list(request):
     query = request.GET.get("q", "").replace("\x00", "").strip()[:100]  # PostgreSQL text holds no NUL
     tenants = (
         Tenant.objects.customers()
-        .annotate(admin_count=Count("memberships", filter=Q(memberships__user__is_active=True)))
+        .annotate(admin_count=Count("memberships", filter=Q(memberships__user__is_active=True,
+                                                                    memberships__role=Membership.Role.ADMIN)))
         .order_by("name")
     )
     if query:
@@ -112,7 +113,8 @@ def tenant_detail(request, slug):
         else:
             messages.success(request, f"{user.username} is now an administrator of {tenant.name}.")
             return redirect("tenants:detail", slug=tenant.slug)
-    memberships = Membership.objects.filter(tenant=tenant).select_related("user").order_by("user__username")
+    memberships = Membership.objects.filter(tenant=tenant, role=Membership.Role.ADMIN).select_related("user")
+    memberships = memberships.order_by("user__username")
     entries = TenantEntry.objects.filter(tenant=tenant).select_related("user")[:10]
     return render(
         request, "tenants/detail.html",
