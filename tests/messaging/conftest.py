@@ -20,6 +20,7 @@ from tests.messaging.factories import (
     build_acme,
     clear_acme,
     configuration_data,
+    path_of,
     set_celery_conf,
 )
 
@@ -194,3 +195,10 @@ def media_in_tmp_path(settings, tmp_path):
     settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.FileSystemStorage",
                                                           "OPTIONS": {"location": str(tmp_path)}}}
     return tmp_path
+
+
+@pytest.fixture
+def webhook_path(tenant_a, acme_config) -> str:
+    """The path of Acme's configuration's webhook URL."""
+    with tenant_context(tenant_a):
+        return path_of(sms_configurations.webhook_url(acme_config))

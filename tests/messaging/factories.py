@@ -175,3 +175,8 @@ def set_celery_conf(**values) -> dict:
     before = {key: app.conf[key] for key in values}
     app.conf.update(values)
     return before
+
+
+def path_of(url: str) -> str:
+    """The path of an absolute URL (the test client takes paths): `https://h/webhooks/...` -> `/webhooks/...`."""
+    return "/" + url.split("/", 3)[3]

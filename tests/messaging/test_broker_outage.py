@@ -19,7 +19,6 @@ from django_tenants.utils import tenant_context
 
 from messaging import tasks
 from messaging.models import Message, SmsConfiguration, WebhookEvent
-from messaging.services.configuration import sms_configurations
 from portal.celery import app
 from tests.messaging.factories import (
     RECIPIENT,
@@ -125,12 +124,6 @@ def _only_message() -> Message:
 
 
 # --- inbound ------------------------------------------------------------------------------------------
-
-@pytest.fixture
-def webhook_path(tenant_a, acme_config) -> str:
-    with tenant_context(tenant_a):
-        return "/" + sms_configurations.webhook_url(acme_config).split("/", 3)[3]
-
 
 def test_a_callback_is_stored_and_acknowledged_and_the_sweeper_queues_it(
     client, webhook_path, tenant_a, broker, caplog, request, django_capture_on_commit_callbacks

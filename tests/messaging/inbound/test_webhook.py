@@ -11,19 +11,10 @@ from hypothesis import strategies as st
 
 from messaging.models import WebhookEvent
 from messaging.services.configuration import sms_configurations as service
-from tests.messaging.factories import callback, configuration_data
+from tests.messaging.factories import callback, configuration_data, path_of
 
 pytestmark = pytest.mark.django_db
 
-
-def path_of(url: str) -> str:
-    return "/" + url.split("/", 3)[3]
-
-
-@pytest.fixture
-def webhook_path(tenant_a, acme_config):
-    with tenant_context(tenant_a):
-        return path_of(service.webhook_url(acme_config))
 
 
 

@@ -17,7 +17,6 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from messaging.models import WebhookEvent
-from messaging.services.configuration import sms_configurations as service
 from messaging.services.inbound import process
 from tests.messaging.factories import CALLBACKS
 
@@ -78,12 +77,6 @@ def serialise(data, body) -> bytes:
         position = data.draw(st.integers(0, max(0, len(raw) - 1)))
         raw = raw[:position] + data.draw(st.binary(max_size=4)) + raw[position + 1:]
     return raw
-
-
-@pytest.fixture
-def webhook_path(tenant_a, acme_config):
-    with tenant_context(tenant_a):
-        return "/" + service.webhook_url(acme_config).split("/", 3)[3]
 
 
 @hypothesis_settings(max_examples=EXAMPLES, deadline=None, database=None,
