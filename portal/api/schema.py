@@ -10,7 +10,8 @@ ERROR_COMPONENT = {
         "code": {
             "type": "string",
             "description": "Stable, for programs: invalid, not_authenticated, permission_denied, not_found, "
-            "trunk_in_use, extension_in_use, opted_out, no_rule, locked_out…",
+            "trunk_in_use, extension_in_use, configuration_in_use, last_admin, opted_out, no_rule, "
+            "idempotency_key_reused, idempotency_key_in_use, locked_out, unavailable…",
         },
         "fields": {
             "type": "object",
@@ -27,6 +28,8 @@ DESCRIPTIONS = {
     "404": "Not found, or in a tenant the caller may not enter.",
     "409": "Refused by a rule (`code` says which: in use, opted out, no rule…); nothing was changed.",
     "429": "Too many failed sign-ins: locked for a while.",
+    "503": "The database cannot be reached just now (it is restarting): nothing was changed; try again after "
+    "the `Retry-After` seconds.",
 }
 WRITES = {"post", "put", "patch", "delete"}
 # django-axes locks out sign-ins, so only the token endpoint can answer 429.
@@ -61,4 +64,5 @@ def _error_statuses(path: str, method: str, operation: dict) -> list[str]:
         statuses.append("409")
     if path in LOCKOUT_PATHS:
         statuses.append("429")
+    statuses.append("503")  # any request that needs the database, while it restarts
     return statuses

@@ -116,3 +116,12 @@ def test_error_body_is_documented_once_and_used_by_every_operation(api_client):
             assert errors, operation["operationId"]
             assert all(operation["responses"][status]["content"]["application/json"]["schema"] == reference
                        for status in errors), operation["operationId"]
+
+
+def test_every_operation_documents_the_503_it_answers_while_the_database_restarts(api_client):
+    schema = api_client.get("/api/schema/", {"format": "json"}).json()
+    reference = {"$ref": "#/components/schemas/Error"}
+    for operations in schema["paths"].values():
+        for operation in operations.values():
+            assert operation["responses"]["503"]["content"]["application/json"]["schema"] == reference, \
+                operation["operationId"]
