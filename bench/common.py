@@ -358,3 +358,15 @@ def summary_line(label: str, figures: dict) -> str:
 def errors_of(figures: dict) -> int:
     errors = figures["errors"]
     return errors["connect"] + errors["read"] + errors["write"] + errors["timeout"] + figures["non_2xx"]
+
+
+def clean_up(database_url: str, redis_url: str, *, keep_database: bool = False) -> None:
+    """What every benchmark does last: close its connections, flush its Redis, drop its database (unless
+    kept). A failure here is said, not raised: cleanup must not hide the figures."""
+    close_django_connections()
+    try:
+        flush_redis(redis_url)
+        if not keep_database:
+            drop_database(database_url)
+    except Exception as exc:  # say what is left behind
+        say(f"cleanup failed: {exc}")

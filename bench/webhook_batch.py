@@ -112,12 +112,7 @@ def main() -> int:
         common.say(f"COULD NOT MEASURE: {exc}")
         return 1
     finally:
-        common.close_django_connections()
-        try:
-            common.flush_redis(redis_url)
-            common.drop_database(database_url)
-        except Exception as exc:  # cleanup must not hide the figures; say what is left behind
-            common.say(f"cleanup failed: {exc}")
+        common.clean_up(database_url, redis_url)
 
 
 if __name__ == "__main__":
