@@ -77,7 +77,7 @@ class SendRefused(MessagingError):
     """The rules, an opt-out or 10DLC forbid this send; nothing was stored and Bandwidth was not asked.
 
     `code` says which: not_allowed, no_rule, no_sender, configuration_disabled, legacy_retired,
-    opted_out, unregistered_10dlc.
+    opted_out, unregistered_10dlc, sender_not_on_trunk (a reply from a number the rule's trunk lacks).
     """
 
     code = "send_refused"

@@ -1,4 +1,5 @@
 from messaging.models.audit import AuditEntry
+from messaging.models.conversation import Conversation, ConversationRead, InboxPreference
 from messaging.models.extension import Extension
 from messaging.models.extension_user import ExtensionAssignment
 from messaging.models.idempotency import IdempotentRequest
@@ -9,7 +10,7 @@ from messaging.models.trunk import PhoneNumber, Trunk
 from messaging.models.webhook_event import WebhookEvent
 
 __all__ = [
-    "AuditEntry", "Extension", "ExtensionAssignment", "IdempotentRequest",
-    "InboundRule", "Message", "MessageMedia", "OptOut", "OutboundRule",
+    "AuditEntry", "Conversation", "ConversationRead", "Extension", "ExtensionAssignment",
+    "IdempotentRequest", "InboxPreference", "InboundRule", "Message", "MessageMedia", "OptOut", "OutboundRule",
     "PhoneNumber", "SmsConfiguration", "Trunk", "WebhookEvent",
 ]

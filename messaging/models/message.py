@@ -39,6 +39,10 @@ class Message(models.Model):
     unrouted = models.BooleanField(default=False, db_index=True)
     sms_configuration = models.ForeignKey(SmsConfiguration, null=True, blank=True, on_delete=models.SET_NULL,
                                           related_name="messages")
+    conversation = models.ForeignKey(
+        "messaging.Conversation", null=True, blank=True, on_delete=models.SET_NULL, related_name="messages",
+        help_text="Set when the message is stored (messaging.services.conversations.threads).",
+    )
     from_number = models.CharField(max_length=16, db_index=True)
     to_numbers = ArrayField(models.CharField(max_length=16))
     text = models.TextField(blank=True)
@@ -63,6 +67,8 @@ class Message(models.Model):
             GinIndex(fields=["to_numbers"], name="message_to_numbers_gin"),
             models.Index(fields=["status", "updated_at"], name="message_status_updated"),
             models.Index(fields=["direction", "-created_at"], name="message_direction_created"),
+            # A thread's page and a conversation's unread count (inbound after the last read id).
+            models.Index(fields=["conversation", "direction", "id"], name="message_conversation"),
         ]
         constraints = [
             # A group message reaches each of our numbers as its own event: one carrier message, one row,

@@ -11,6 +11,7 @@ from messaging import dispatch
 from messaging.bandwidth.segments import count_segments
 from messaging.exceptions import CallbackNotRetryable
 from messaging.models import Message, MessageMedia, OptOut, SmsConfiguration, WebhookEvent
+from messaging.services.conversations import threads
 from messaging.services.inbound import payload
 from messaging.services.inbound.routing import inbound_route
 from messaging.services.outbound.status import EVENT_STATUS, apply_delivery_event
@@ -165,6 +166,7 @@ def receive_message(*, event: WebhookEvent, configuration: SmsConfiguration) -> 
         message.routed_to.add(*route.extensions)
     message.unrouted = not message.routed_to.exists()
     message.save(update_fields=["unrouted"])
+    threads.join_conversation(message, extensions=route.extensions, received_on=our_number)
     keyword_note = _apply_keyword(message, our_number=our_number, caller=caller) if created else ""
     where = ", ".join(e.number for e in route.extensions) if route.extensions else "Unrouted"
     rule = f" by rule “{route.rule.name}”" if route.rule else ""

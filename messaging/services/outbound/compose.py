@@ -20,6 +20,7 @@ from messaging import dispatch
 from messaging.bandwidth import count_segments
 from messaging.exceptions import MessageInvalid, SendRefused
 from messaging.models import Extension, Message, OptOut, PhoneNumber
+from messaging.services.conversations import threads
 from messaging.services.outbound import routing
 from messaging.services.outbound.media import check_media, store_media
 
@@ -27,9 +28,13 @@ MAX_TEXT_LENGTH = 2048
 
 
 def queue_message(
-    *, extension: Extension, to: Iterable[str], text: str, media: Sequence[File | str] = ()
+    *, extension: Extension, to: Iterable[str], text: str, media: Sequence[File | str] = (),
+    from_number: str | None = None,
 ) -> Message:
-    """Store the message as queued and start its delivery after commit.
+    """Store the message as queued, in its conversation, and start its delivery after commit.
+
+    `from_number` (a reply in a conversation) sends from that number instead of the rule's sender, when the
+    rule's trunk holds it (routing.outbound_route).
 
     Guarantees: nothing is stored and Bandwidth is not asked unless the message passes every check.
     Raises MessageInvalid (no text or media, text over 2048 characters, a bad number, an attachment of
@@ -41,7 +46,7 @@ def queue_message(
     text = text or ""
     items = check_media(media)
     check_text(text, has_media=bool(items))
-    route = routing.outbound_route(extension=extension, to=to)
+    route = routing.outbound_route(extension=extension, to=to, from_number=from_number)
     check_opt_outs(from_number=route.from_number, to=route.to)
     warnings = ten_dlc_warnings(route.from_number)
     with transaction.atomic():
@@ -58,6 +63,7 @@ def queue_message(
             next_attempt_at=timezone.now(),
         )
         store_media(message, items)
+        threads.join_conversation(message, extensions=[extension])
         # Published while the tenant is current, so the task runs in this tenant's schema.
         dispatch.on_commit("messaging.deliver_message", message.pk)
     return message

@@ -57,6 +57,7 @@ def queue_message_once(
     media: Sequence[File | str] = (),
     answer: Callable[[Message], dict] | None = None,
     status: int = 202,
+    from_number: str | None = None,
 ) -> SendAnswer:
     """compose.queue_message, at most once per (user, key) within KEY_LIFETIME.
 
@@ -69,17 +70,17 @@ def queue_message_once(
     render = answer or (lambda message: {})
     to = list(to)
     if key is None:
-        message = compose.queue_message(extension=extension, to=to, text=text, media=media)
+        message = compose.queue_message(extension=extension, to=to, text=text, media=media, from_number=from_number)
         return SendAnswer(message, status, render(message), replayed=False)
     check_key(key)
-    fingerprint = request_fingerprint(extension=extension, to=to, text=text, media=media)
+    fingerprint = request_fingerprint(extension=extension, to=to, text=text, media=media, from_number=from_number)
     now = timezone.now()
     with transaction.atomic():
         IdempotentRequest.objects.filter(user=user, key=key, created_at__lt=now - KEY_LIFETIME).delete()
         claim = _claim(user=user, key=key, fingerprint=fingerprint, now=now)
         if claim is None:
             return _replay(user=user, key=key, fingerprint=fingerprint)
-        message = compose.queue_message(extension=extension, to=to, text=text, media=media)
+        message = compose.queue_message(extension=extension, to=to, text=text, media=media, from_number=from_number)
         claim.message, claim.response_status, claim.response_body = message, status, render(message)
         claim.save(update_fields=["message", "response_status", "response_body"])
     return SendAnswer(message, status, claim.response_body, replayed=False)
@@ -94,11 +95,14 @@ def check_key(key: str) -> str:
     return key
 
 
-def request_fingerprint(*, extension: Extension, to: Sequence[str], text: str, media: Sequence[File | str]) -> str:
+def request_fingerprint(*, extension: Extension, to: Sequence[str], text: str, media: Sequence[File | str],
+                        from_number: str | None = None) -> str:
     """SHA-256 of what is asked to be sent: the extension, recipients, text and each attachment (a URL, or
     a file's name, type and content)."""
     items = [item if isinstance(item, str) else _file_digest(item) for item in media]
     asked = {"extension": extension.pk, "to": [number.strip() for number in to], "text": text, "media": items}
+    if from_number:
+        asked["from"] = from_number
     return hashlib.sha256(json.dumps(asked, sort_keys=True).encode()).hexdigest()
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from django.db.models import Q
 
 from messaging.exceptions import MessageInvalid, SendRefused
-from messaging.models import Extension, OutboundRule, SmsConfiguration
+from messaging.models import Extension, OutboundRule, PhoneNumber, SmsConfiguration
 from messaging.numbers import InvalidNumber, normalise_sender_id, to_e164
 
 SENDER_LABELS = dict(OutboundRule.Sender.choices)
@@ -37,13 +37,16 @@ def normalise_destinations(to: Iterable[str]) -> list[str]:
     return numbers
 
 
-def outbound_route(*, extension: Extension, to: Iterable[str]) -> OutboundRoute:
+def outbound_route(*, extension: Extension, to: Iterable[str], from_number: str | None = None) -> OutboundRoute:
     """The first enabled rule (by order, then id) for this extension whose destination pattern matches
     every recipient, its configuration, and the number to send from.
 
     Raises MessageInvalid for a recipient that is not a phone number, and SendRefused, with a reason a
     user can read, when the extension may not send, no rule matches, the rule's configuration cannot
     send, or the rule's sender number does not exist.
+
+    `from_number` asks for another sender (a reply from a conversation's number): allowed when it is the
+    rule's own sender or a DID of the trunk the rule's configuration sends through; SendRefused otherwise.
     """
     numbers = normalise_destinations(to)
     if extension.send_sms == Extension.SendSms.NOT_ALLOWED:
@@ -61,8 +64,23 @@ def outbound_route(*, extension: Extension, to: Iterable[str]) -> OutboundRoute:
         raise _no_rule(extension, numbers, rules)
     configuration = rule.sms_configuration
     check_configuration_sends(configuration)
-    return OutboundRoute(rule=rule, configuration=configuration,
-                         from_number=sender_number(rule, extension), to=numbers)
+    sender = sender_number(rule, extension)
+    if from_number and from_number != sender:
+        check_trunk_holds(rule, from_number)
+        sender = from_number
+    return OutboundRoute(rule=rule, configuration=configuration, from_number=sender, to=numbers)
+
+
+def check_trunk_holds(rule: OutboundRule, number: str) -> None:
+    """Raise SendRefused unless `number` is a DID of the trunk the rule's configuration sends through."""
+    configuration = rule.sms_configuration
+    if not PhoneNumber.objects.filter(trunk_id=configuration.trunk_id, number=number).exists():
+        raise SendRefused(
+            f"Cannot send from {number}: the outbound rule {rule.name!r} sends through SMS configuration "
+            f"{configuration.name}, whose trunk {configuration.trunk.name} does not hold {number}. Add the number "
+            "to that trunk or an outbound rule whose configuration's trunk holds it.",
+            code="sender_not_on_trunk", field="from_extension",
+        )
 
 
 def matches(rule: OutboundRule, number: str) -> bool:

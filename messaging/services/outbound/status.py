@@ -17,6 +17,7 @@ import uuid
 
 from django.utils import timezone
 
+from messaging import live
 from messaging.bandwidth import BandwidthError, describe_error
 from messaging.models import Message
 
@@ -48,6 +49,8 @@ def advance(message_id: int, status: str, *, provider_message_id: str = "", **fi
     if provider_message_id:
         values["provider_message_id"] = provider_message_id
     moved = Message.objects.filter(pk=message_id, status__in=lower_than(status)).update(status=status, **values)
+    if moved:
+        live.message_changed(message_id)
     if not moved and provider_message_id:
         Message.objects.filter(pk=message_id, provider_message_id="").update(provider_message_id=provider_message_id)
     return bool(moved)

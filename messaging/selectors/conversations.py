@@ -1,0 +1,136 @@
+"""Reads of the Inbox: which conversations a user sees, their unread counts, and their threads.
+
+Who sees what: administrators (and system administrators managing the tenant) every conversation; an
+extension user only those linked to one of their extensions (messaging.services.conversations.threads
+links the extensions that sent or received in it). Everything else answers as if it did not exist.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import (
+    CharField,
+    Count,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce
+
+from messaging.models import Conversation, ConversationRead, Extension, ExtensionAssignment, Message, MessageMedia
+from messaging.numbers import InvalidNumber, to_e164
+from tenants.access import EXTENSION_ROLE
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Who is reading: the user and, for an extension user, the extensions they serve (None: all)."""
+
+    user_id: int
+    extension_ids: frozenset[int] | None
+
+    @property
+    def sees_everything(self) -> bool:
+        return self.extension_ids is None
+
+    def may_see(self, extension_ids) -> bool:
+        return self.extension_ids is None or bool(self.extension_ids & set(extension_ids))
+
+
+def reader_for(user, role: str | None) -> Reader:
+    """The Reader for a signed-in user with their role in the current tenant."""
+    if role == EXTENSION_ROLE:
+        ids = ExtensionAssignment.objects.filter(user_id=user.pk).values_list("extension_id", flat=True)
+        return Reader(user.pk, frozenset(ids))
+    return Reader(user.pk, None)
+
+
+def reader_extensions(reader: Reader) -> QuerySet[Extension]:
+    """The extensions the reader may write from: their own, or every one for an administrator."""
+    extensions = Extension.objects.order_by("number")
+    if reader.extension_ids is not None:
+        extensions = extensions.filter(pk__in=reader.extension_ids)
+    return extensions
+
+
+def visible_conversations(reader: Reader) -> QuerySet[Conversation]:
+    conversations = Conversation.objects.all()
+    if reader.extension_ids is not None:
+        links = Conversation.extensions.through.objects.filter(
+            conversation_id=OuterRef("pk"), extension_id__in=reader.extension_ids)
+        conversations = conversations.filter(Exists(links))
+    return conversations
+
+
+def with_unread(conversations: QuerySet[Conversation], reader: Reader) -> QuerySet[Conversation]:
+    """Annotate `unread`: inbound messages after the reader's last read one."""
+    last_read = ConversationRead.objects.filter(conversation_id=OuterRef("pk"), user_id=reader.user_id).values(
+        "last_read_message_id")[:1]
+    unread = (
+        Message.objects.filter(conversation_id=OuterRef("pk"), direction=Message.Direction.INBOUND,
+                               pk__gt=OuterRef("last_read"))
+        .order_by().values("conversation_id").annotate(n=Count("*")).values("n")
+    )
+    return conversations.annotate(
+        last_read=Coalesce(Subquery(last_read), Value(0), output_field=IntegerField()),
+    ).annotate(unread=Coalesce(Subquery(unread, output_field=IntegerField()), Value(0)))
+
+
+def list_conversations(reader: Reader, *, q: str = "", unread: bool = False) -> QuerySet[Conversation]:
+    """The reader's conversations, newest first, each with `unread` and its last message.
+
+    `q` matches a number (any format to_e164 reads, or digits of one) among our number and the
+    participants, or words of any message's text; `unread` keeps only conversations with unread messages.
+    """
+    conversations = with_unread(visible_conversations(reader), reader).select_related("last_message")
+    q = (q or "").strip()
+    if q:
+        # A partial number is looked for in the participants as one string.
+        participants_text = Func(F("participants"), Value(","), function="array_to_string", output_field=CharField())
+        conversations = conversations.alias(participants_text=participants_text).filter(_search(q))
+    if unread:
+        conversations = conversations.filter(unread__gt=0)
+    return conversations.order_by("-last_message_at", "-id")
+
+
+def _search(q: str) -> Q:
+    in_text = Exists(Message.objects.filter(conversation_id=OuterRef("pk"), text__icontains=q))
+    condition = Q(in_text) | Q(our_number__contains=q)
+    try:
+        number = to_e164(q)
+    except InvalidNumber:
+        number = ""
+    if number:
+        condition |= Q(participants__contains=[number]) | Q(our_number=number)
+    digits = "".join(ch for ch in q if ch.isdigit())
+    if len(digits) >= 3:
+        condition |= Q(participants_text__contains=digits) | Q(our_number__contains=digits)
+    return condition
+
+
+def get_conversation(reader: Reader, conversation_id: int) -> Conversation:
+    """One conversation the reader may see, with `unread`. Raises Conversation.DoesNotExist otherwise."""
+    return with_unread(visible_conversations(reader), reader).get(pk=conversation_id)
+
+
+def thread_messages(conversation: Conversation) -> QuerySet[Message]:
+    """The conversation's messages with what a thread shows (sender extension, attachments), oldest first."""
+    return (
+        Message.objects.filter(conversation=conversation)
+        .select_related("extension")
+        .prefetch_related(Prefetch("media", queryset=MessageMedia.objects.order_by("position")))
+        .order_by("created_at", "id")
+    )
+
+
+def conversation_extension_ids(conversation_id: int) -> list[int]:
+    return list(Conversation.extensions.through.objects.filter(conversation_id=conversation_id).values_list(
+        "extension_id", flat=True))
