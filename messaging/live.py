@@ -14,3 +14,9 @@ def message_changed(message) -> None:
 
 def conversation_read(*, conversation_id: int, user_id: int) -> None:
     """`user_id` read the conversation: their other tabs and devices clear its unread count."""
+
+
+def connected_users(user_ids) -> set[int]:
+    """Which of `user_ids` have an Inbox or thread open in this tenant right now (the e-mail notification
+    is sent only to the others)."""
+    return set()
