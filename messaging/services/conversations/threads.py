@@ -34,9 +34,13 @@ def join_conversation(message: Message, *, extensions: Iterable[Extension | int]
     """Put `message` in its conversation (made if new), link `extensions` to it, and make the message the
     conversation's last one if it is the newest. Must run inside the transaction that stores the message;
     the live event for it is published after that commits."""
-    our_number = our_number_of(message, received_on=received_on)
-    conversation = conversation_for(our_number, participants_of(message, our_number))
-    if message.conversation_id != conversation.pk:
+    if message.conversation_id is not None:
+        # Already threaded: a group message reaching a second of our numbers stays where it is (its other
+        # number's extensions are linked to that conversation below).
+        conversation = Conversation.objects.get(pk=message.conversation_id)
+    else:
+        our_number = our_number_of(message, received_on=received_on)
+        conversation = conversation_for(our_number, participants_of(message, our_number))
         Message.objects.filter(pk=message.pk).update(conversation=conversation)
         message.conversation = conversation
     link_extensions(conversation, extensions)
