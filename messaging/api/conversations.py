@@ -177,7 +177,9 @@ class ConversationViewSet(viewsets.GenericViewSet):
         """The conversation's messages both ways, newest first."""
         conversation = self._conversation(pk)
         query = _valid(PageQuerySerializer, request.query_params)
-        messages = conversation_selectors.thread_messages(conversation).order_by("-created_at", "-id")
+        # routed_to is part of each message's body (MessageSerializer): one query for the page, not one each.
+        messages = (conversation_selectors.thread_messages(conversation).prefetch_related("routed_to")
+                    .order_by("-created_at", "-id"))
         page = message_selectors.page_of(messages, after=query.get("after"), before=query.get("before"),
                                          size=_page_size(query.get("limit")))
         return _page_response(request, page, ConversationMessageSerializer)

@@ -154,3 +154,26 @@ def test_my_own_replies_never_count_as_unread(inbox, api_a):
     api_a.post(f"{CONVERSATIONS}{conversation.pk}/read/")
     api_a.post(f"{CONVERSATIONS}{conversation.pk}/messages/", {"text": "Yes, 10 to 4"}, format="json")
     assert api_a.get(f"{CONVERSATIONS}{conversation.pk}/").json()["unread"] == 0
+
+
+def test_the_openapi_schema_documents_every_operation(db, api_client):
+    schema = api_client.get("/api/schema/", {"format": "json"}).json()
+    paths = schema["paths"]
+    base = "/t/{tenant}/api/v1/conversations/"
+    operations = {(path.removeprefix(base), method) for path, item in paths.items() if path.startswith(base)
+                  for method in item}
+    assert operations == {("", "get"), ("", "post"), ("{id}/", "get"), ("{id}/messages/", "get"),
+                          ("{id}/messages/", "post"), ("{id}/read/", "post"),
+                          ("{id}/messages/{message_id}/media/{position}/", "get")}
+    listing = paths[base]["get"]
+    assert {"unread", "q", "after", "before", "limit"} <= {p["name"] for p in listing["parameters"]}
+    assert "offset" not in {p["name"] for p in listing["parameters"]}
+    assert "400" in listing["responses"] and "400" in paths[base + "{id}/messages/"]["get"]["responses"]
+    for send in (paths[base]["post"], paths[base + "{id}/messages/"]["post"]):
+        assert "Idempotency-Key" in {p["name"] for p in send["parameters"]}
+        assert {"202", "400", "409", "422"} <= set(send["responses"])
+        assert "Idempotent-Replayed" in send["responses"]["202"]["headers"]
+    components = schema["components"]["schemas"]
+    assert {"id", "our_number", "participants", "unread", "last_message_at"} <= set(
+        components["Conversation"]["properties"])
+    assert {"conversation", "extension", "status", "media"} <= set(components["ConversationMessage"]["properties"])
