@@ -1,5 +1,6 @@
 from rest_framework.routers import SimpleRouter
 
+from messaging.api.conversations import ConversationViewSet
 from messaging.api.extensions import ExtensionViewSet
 from messaging.api.messages import MessageViewSet
 from messaging.api.rules import InboundRuleViewSet, OutboundRuleViewSet
@@ -16,6 +17,7 @@ router.register("extensions", ExtensionViewSet, basename="extension")
 router.register("inbound-rules", InboundRuleViewSet, basename="inbound-rule")
 router.register("outbound-rules", OutboundRuleViewSet, basename="outbound-rule")
 router.register("users", UserViewSet, basename="user")
+router.register("conversations", ConversationViewSet, basename="conversation")
 router.register("webhook-events", WebhookEventViewSet, basename="webhook-event")
 
 urlpatterns = router.urls

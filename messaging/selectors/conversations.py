@@ -7,6 +7,8 @@ links the extensions that sent or received in it). Everything else answers as if
 
 from __future__ import annotations
 
+import base64
+import json
 from dataclasses import dataclass
 
 from django.db.models import (
@@ -27,6 +29,7 @@ from django.db.models.functions import Coalesce
 
 from messaging.models import Conversation, ConversationRead, Extension, ExtensionAssignment, Message, MessageMedia
 from messaging.numbers import InvalidNumber, to_e164
+from messaging.selectors.messages import Page, decode_cursor
 from tenants.access import EXTENSION_ROLE
 
 
@@ -90,7 +93,8 @@ def list_conversations(reader: Reader, *, q: str = "", unread: bool = False) -> 
     `q` matches a number (any format to_e164 reads, or digits of one) among our number and the
     participants, or words of any message's text; `unread` keeps only conversations with unread messages.
     """
-    conversations = with_unread(visible_conversations(reader), reader).select_related("last_message")
+    conversations = with_unread(visible_conversations(reader), reader).select_related("last_message").prefetch_related(
+        _linked_extensions())
     q = (q or "").strip()
     if q:
         # A partial number is looked for in the participants as one string.
@@ -118,7 +122,39 @@ def _search(q: str) -> Q:
 
 def get_conversation(reader: Reader, conversation_id: int) -> Conversation:
     """One conversation the reader may see, with `unread`. Raises Conversation.DoesNotExist otherwise."""
-    return with_unread(visible_conversations(reader), reader).get(pk=conversation_id)
+    return (with_unread(visible_conversations(reader), reader).select_related("last_message")
+            .prefetch_related(_linked_extensions()).get(pk=conversation_id))
+
+
+def _linked_extensions() -> Prefetch:
+    return Prefetch("extensions", queryset=Extension.objects.order_by("number"))
+
+
+def page_of_conversations(conversations: QuerySet[Conversation], *, after: str | None = None,
+                          before: str | None = None, size: int = 50) -> Page:
+    """One page of `conversations` (newest first) after or before an opaque cursor; an unreadable cursor
+    gives the first page. A conversation is made with its first message, so each has a last_message_at."""
+    conversations = conversations.filter(last_message_at__isnull=False)
+    if before and (position := decode_cursor(before)):
+        at, pk = position
+        newer = Q(last_message_at__gt=at) | Q(last_message_at=at, id__gt=pk)
+        rows = list(conversations.filter(newer).order_by("last_message_at", "id")[: size + 1])
+        items = rows[:size][::-1]
+        return Page(items, _cursor(items[-1]) if items else None,
+                    _cursor(items[0]) if len(rows) > size and items else None)
+    position = decode_cursor(after) if after else None
+    if position:
+        at, pk = position
+        conversations = conversations.filter(Q(last_message_at__lt=at) | Q(last_message_at=at, id__lt=pk))
+    rows = list(conversations.order_by("-last_message_at", "-id")[: size + 1])
+    items = rows[:size]
+    return Page(items, _cursor(items[-1]) if len(rows) > size else None,
+                _cursor(items[0]) if position and items else None)
+
+
+def _cursor(conversation: Conversation) -> str:
+    raw = json.dumps([conversation.last_message_at.isoformat(), conversation.pk]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
 def thread_messages(conversation: Conversation) -> QuerySet[Message]:
