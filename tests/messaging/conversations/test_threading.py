@@ -115,3 +115,14 @@ def test_the_migration_threads_messages_stored_before_conversations(acme):
     assert linked(single) == ["101", "104"] and linked(grouped) == ["101"]
     assert single.last_message_id == answer.pk and grouped.last_message_id == group_answer.pk
     assert {sent.pk, group.pk} <= set(Message.objects.filter(conversation__isnull=False).values_list("pk", flat=True))
+
+
+def test_a_group_message_reaching_two_of_our_numbers_stays_in_one_conversation_both_lines_see(acme):
+    route_did(acme, DID, acme.ext.sales)
+    route_did(acme, OTHER_DID, acme.ext.chooser)
+    first = receive(acme, sender=CUSTOMER, to=[DID, OTHER_DID], on=DID, carrier_id="group-1", text="To you both")
+    again = receive(acme, sender=CUSTOMER, to=[DID, OTHER_DID], on=OTHER_DID, carrier_id="group-1")
+    assert again.pk == first.pk and again.conversation_id == first.conversation_id
+    conversation = Conversation.objects.get()
+    assert conversation.last_message_id == first.pk
+    assert linked(conversation) == ["101", "103"]
