@@ -122,11 +122,13 @@ def get_conversation(reader: Reader, conversation_id: int) -> Conversation:
 
 
 def thread_messages(conversation: Conversation) -> QuerySet[Message]:
-    """The conversation's messages with what a thread shows (sender extension, attachments), oldest first."""
+    """The conversation's messages with what a thread shows (sender extension, attachments, each outbound
+    message's recipients and their statuses), oldest first."""
     return (
         Message.objects.filter(conversation=conversation)
         .select_related("extension")
-        .prefetch_related(Prefetch("media", queryset=MessageMedia.objects.order_by("position")))
+        .prefetch_related(Prefetch("media", queryset=MessageMedia.objects.order_by("position")),
+                          "recipients")
         .order_by("created_at", "id")
     )
 
