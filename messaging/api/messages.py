@@ -14,7 +14,7 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from messaging.models import Extension, Message
+from messaging.models import Extension, Message, MessageRecipient
 from messaging.selectors import messages as message_selectors
 from messaging.services.outbound import idempotency
 from messaging.views.media import attachment_response
@@ -36,8 +36,27 @@ REPLAYED = OpenApiParameter(
 )
 
 
+class RecipientSerializer(serializers.ModelSerializer):
+    status = serializers.ChoiceField(choices=[s.value for s in MessageRecipient.STATUSES], read_only=True,
+                                     help_text="Moves forward only: queued, sending, sent, then delivered or failed.")
+    reason = serializers.SerializerMethodField(help_text="Why it was not delivered, in plain words; empty otherwise.")
+
+    class Meta:
+        model = MessageRecipient
+        fields = ["number", "status", "reason"]
+
+    def get_reason(self, recipient: MessageRecipient) -> str:
+        return message_selectors.failure_reason(recipient)
+
+
 class MessageSerializer(serializers.ModelSerializer):
     to = serializers.ListField(source="to_numbers", child=serializers.CharField(), read_only=True)
+    recipients = RecipientSerializer(
+        many=True, read_only=True,
+        help_text="Outbound: how far the message got to each number (Bandwidth reports each recipient of a group "
+                  "message on its own). `status` is derived from these: delivered once every recipient is "
+                  "delivered or failed and one was delivered, failed when all failed. Empty for inbound messages.",
+    )
     media = serializers.SerializerMethodField()
     extension = serializers.SerializerMethodField()
     routed_to = serializers.SerializerMethodField()
@@ -47,7 +66,7 @@ class MessageSerializer(serializers.ModelSerializer):
     class Meta:
         model = Message
         fields = [
-            "id", "uid", "direction", "to", "text", "media", "status", "status_label", "segments",
+            "id", "uid", "direction", "to", "recipients", "text", "media", "status", "status_label", "segments",
             "provider_message_id", "error_code", "error_description", "warnings", "extension", "routed_to",
             "unrouted", "attempts", "created_at", "updated_at", "sent_at", "delivered_at", "failed_at",
         ]

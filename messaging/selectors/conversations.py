@@ -158,11 +158,13 @@ def _cursor(conversation: Conversation) -> str:
 
 
 def thread_messages(conversation: Conversation) -> QuerySet[Message]:
-    """The conversation's messages with what a thread shows (sender extension, attachments), oldest first."""
+    """The conversation's messages with what a thread shows (sender extension, attachments, each outbound
+    message's recipients and their statuses), oldest first."""
     return (
         Message.objects.filter(conversation=conversation)
         .select_related("extension")
-        .prefetch_related(Prefetch("media", queryset=MessageMedia.objects.order_by("position")))
+        .prefetch_related(Prefetch("media", queryset=MessageMedia.objects.order_by("position")),
+                          "recipients")
         .order_by("created_at", "id")
     )
 

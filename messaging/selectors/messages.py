@@ -14,7 +14,7 @@ from datetime import datetime
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from messaging.models import Extension, Message, MessageMedia
+from messaging.models import Extension, Message, MessageMedia, MessageRecipient
 from messaging.numbers import InvalidNumber, to_e164
 from messaging.services.outbound.status import failure_text
 
@@ -36,6 +36,7 @@ def list_messages(
     messages = Message.objects.select_related("extension").prefetch_related(
         Prefetch("routed_to", queryset=Extension.objects.only("id", "number", "name")),
         Prefetch("media", queryset=MessageMedia.objects.order_by("position")),
+        "recipients",
     )
     if direction:
         messages = messages.filter(direction=direction)
@@ -80,9 +81,9 @@ def list_statuses(message_ids: list[int]) -> list[dict]:
     ]
 
 
-def failure_reason(message: Message) -> str:
-    """Why a message failed (or what is being waited for), in plain words: the stored reason, else the
-    error code worded by outbound.status."""
+def failure_reason(message: Message | MessageRecipient) -> str:
+    """Why a message (or one of its recipients) failed, or what is being waited for, in plain words: the
+    stored reason, else the error code worded by outbound.status."""
     if message.error_description:
         return message.error_description
     if message.error_code is not None:

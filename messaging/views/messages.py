@@ -78,5 +78,7 @@ def message_status(request):
 
 def _row(message: Message) -> Message:
     message.reason = message_selectors.failure_reason(message)
+    for recipient in message.recipients.all():  # the prefetched rows, which the template reads again
+        recipient.reason = message_selectors.failure_reason(recipient)
     message.final = message.status in message_selectors.FINAL_STATUSES
     return message

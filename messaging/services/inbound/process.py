@@ -145,8 +145,9 @@ def _in_words(exc: Exception) -> str:
 def _apply_receipt(event: WebhookEvent) -> str:
     """A delivery receipt, with the fields it uses checked first (payload.read_error)."""
     message, error = payload.read_message(event.payload), payload.read_error(event.payload)
+    # `to` names the recipient the receipt is about (one receipt per recipient of a group message).
     checked = {"type": event.event_type, "message": {"id": message.carrier_id, "tag": message.tag},
-               "errorCode": error.code, "description": error.description}
+               "errorCode": error.code, "description": error.description, "to": event.recipient}
     note = apply_delivery_event(event=checked)
     if error.raw_code:
         note += f" Bandwidth's error code “{error.raw_code}” is not a code the portal knows: kept here only."

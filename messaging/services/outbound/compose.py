@@ -19,7 +19,7 @@ from django.utils import timezone
 from messaging import dispatch
 from messaging.bandwidth import count_segments
 from messaging.exceptions import MessageInvalid, SendRefused
-from messaging.models import Extension, Message, OptOut, PhoneNumber
+from messaging.models import Extension, Message, MessageRecipient, OptOut, PhoneNumber
 from messaging.services.conversations import threads
 from messaging.services.outbound import routing
 from messaging.services.outbound.media import check_media, store_media
@@ -62,6 +62,8 @@ def queue_message(
             warnings=warnings,
             next_attempt_at=timezone.now(),
         )
+        MessageRecipient.objects.bulk_create(
+            [MessageRecipient(message=message, number=number) for number in dict.fromkeys(route.to)])
         store_media(message, items)
         threads.join_conversation(message, extensions=[extension])
         # Published while the tenant is current, so the task runs in this tenant's schema.

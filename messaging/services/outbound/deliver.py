@@ -31,7 +31,13 @@ from messaging.models import Message, OptOut, PhoneNumber
 from messaging.services.configuration.sms_configurations import credentials_of
 from messaging.services.outbound import rate_limit, routing
 from messaging.services.outbound.media import media_urls_for_sending
-from messaging.services.outbound.status import advance, bandwidth_error_text, outcome_unknown_text
+from messaging.services.outbound.status import (
+    advance,
+    bandwidth_error_text,
+    follow_message,
+    outcome_unknown_text,
+    return_recipients,
+)
 
 logger = logging.getLogger(__name__)
 Status = Message.Status
@@ -72,6 +78,7 @@ def deliver_message(*, message_id: int, slot_at: float | None = None) -> None:
         status=Status.SENDING, claimed_at=now, attempts=F("attempts") + 1, next_attempt_at=None)
     if not claimed:
         return
+    follow_message(message.pk, Status.SENDING)
     message.status, message.claimed_at, message.attempts = Status.SENDING, now, message.attempts + 1
     _post(message)
 
@@ -153,6 +160,7 @@ def _retry_or_fail(message: Message, exc: BandwidthError) -> None:
         error_description=f"Attempt {message.attempts} did not go through: {reason} Trying again in {delay:.0f} s.",
     )
     if moved:
+        return_recipients(message.pk)
         raise TransientSendError(reason, retry_after=delay)
 
 

@@ -16,6 +16,7 @@ import random
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from messaging import dispatch
@@ -23,7 +24,7 @@ from messaging.bandwidth import BandwidthClient, BandwidthError, MessageRecord
 from messaging.exceptions import ReconcileLater
 from messaging.models import Message
 from messaging.services.configuration.sms_configurations import credentials_of
-from messaging.services.outbound.status import advance, failure_text
+from messaging.services.outbound.status import advance, failure_text, return_recipients, settle_recipients
 
 Status = Message.Status
 
@@ -120,15 +121,23 @@ def _others_unsettled(message: Message, attempt_at: datetime) -> bool:
 
 
 def _found(message: Message, record: MessageRecord) -> None:
+    """Bandwidth took the message: `sent` with its id. A final record is about one recipient (the search
+    asks for the first one), so it settles that recipient, and the message follows its recipients."""
     status = FINAL_STATUS.get(record.status.upper(), Status.SENT)
     fields = {"next_attempt_at": None, "error_code": None, "error_description": ""}
     if record.segment_count:
         fields["segments"] = record.segment_count
-    if status == Status.FAILED:
-        fields.update(error_code=record.error_code, error_description=failure_text(record.error_code, record.status))
     if status != Status.SENT:
         fields["sent_at"] = record.receive_time or timezone.now()
-    advance(message.pk, status, provider_message_id=record.message_id, **fields)
+    advance(message.pk, Status.SENT, provider_message_id=record.message_id, **fields)
+    if status == Status.SENT:
+        return
+    failure = {}
+    if status == Status.FAILED:
+        failure = {"error_code": record.error_code, "error_description": failure_text(record.error_code, record.status)}
+    with transaction.atomic():
+        locked = Message.objects.select_for_update().get(pk=message.pk)
+        settle_recipients(locked, status, number=message.to_numbers[0], **failure)
 
 
 def _send_again(message: Message, now: datetime) -> None:
@@ -137,6 +146,7 @@ def _send_again(message: Message, now: datetime) -> None:
         error_description="Bandwidth has no record of the earlier attempt, so it is sent again.",
     )
     if moved:
+        return_recipients(message.pk)
         dispatch.on_commit("messaging.deliver_message", message.pk)
 
 

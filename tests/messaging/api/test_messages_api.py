@@ -11,7 +11,7 @@ from tests.messaging.factories import DID, RECIPIENT, in_acme, make_message
 pytestmark = pytest.mark.usefixtures("media_in_tmp_path")
 
 MESSAGES = "/t/acme/api/v1/messages/"
-FIELDS = {"id", "uid", "direction", "from", "to", "text", "media", "status", "status_label", "segments",
+FIELDS = {"id", "uid", "direction", "from", "to", "recipients", "text", "media", "status", "status_label", "segments",
           "provider_message_id", "error_code", "error_description", "warnings", "extension", "routed_to", "unrouted",
           "attempts", "created_at", "updated_at", "sent_at", "delivered_at", "failed_at"}
 
