@@ -4,6 +4,7 @@ from messaging.models.extension import Extension
 from messaging.models.extension_user import ExtensionAssignment
 from messaging.models.idempotency import IdempotentRequest
 from messaging.models.message import Message, MessageMedia, OptOut
+from messaging.models.notification import NotificationSent
 from messaging.models.rules import InboundRule, OutboundRule
 from messaging.models.sms_configuration import SmsConfiguration
 from messaging.models.trunk import PhoneNumber, Trunk
@@ -11,6 +12,6 @@ from messaging.models.webhook_event import WebhookEvent
 
 __all__ = [
     "AuditEntry", "Conversation", "ConversationRead", "Extension", "ExtensionAssignment",
-    "IdempotentRequest", "InboxPreference", "InboundRule", "Message", "MessageMedia", "OptOut", "OutboundRule",
-    "PhoneNumber", "SmsConfiguration", "Trunk", "WebhookEvent",
+    "IdempotentRequest", "InboxPreference", "InboundRule", "Message", "MessageMedia", "NotificationSent", "OptOut",
+    "OutboundRule", "PhoneNumber", "SmsConfiguration", "Trunk", "WebhookEvent",
 ]
