@@ -9,7 +9,9 @@ from messaging.services.conversations import notifications
 
 def inbox_settings(request):
     current = notifications.get_inbox_settings(user=request.user)
-    form = InboxSettingsForm(request.POST or None, initial={"email_on_inbound": current.email_on_inbound})
+    # An unticked box posts nothing: an empty POST is still a submission (turning the mail off).
+    data = request.POST if request.method == "POST" else None
+    form = InboxSettingsForm(data, initial={"email_on_inbound": current.email_on_inbound})
     if request.method == "POST" and form.is_valid():
         saved = notifications.set_inbox_settings(user=request.user, **form.cleaned_data)
         if not saved.email_on_inbound:
