@@ -77,13 +77,15 @@ def notify_inbound(*, message_id: int) -> int:
     about this message. Raises NotificationFailed, after trying every user, when the mail server did not
     take some mails: only those are tried again.
     """
-    message = Message.objects.filter(pk=message_id, direction=Message.Direction.INBOUND).first()
+    message = (Message.objects.select_related("conversation")
+               .filter(pk=message_id, direction=Message.Direction.INBOUND).first())
     if message is None:
         return 0
     users = owed_users(message)
     if not users:
         return 0
     connected = live.connected_users([user.pk for user in users])
+    subject, body = notification_text(message)
     mail_server = get_connection()
     sent, failed = 0, []
     for user in users:
@@ -93,7 +95,7 @@ def notify_inbound(*, message_id: int) -> int:
                 if not _claim(message, user, outcome):
                     continue  # another run took this one
                 if outcome == NotificationSent.Outcome.SENT:
-                    notification_mail(message, to=user.email, connection=mail_server).send()
+                    EmailMessage(subject=subject, body=body, to=[user.email], connection=mail_server).send()
                     sent += 1
         except (smtplib.SMTPException, OSError) as exc:
             # The class only: the server's answer may quote the recipient or the message.
@@ -135,9 +137,9 @@ def _claim(message: Message, user, outcome: str) -> bool:
         return cursor.fetchone() is not None
 
 
-def notification_mail(message: Message, *, to: str, connection=None) -> EmailMessage:
-    """The mail about one inbound message: who wrote to which of our numbers, the text (first TEXT_LIMIT
-    characters), how many attachments, and the link to the conversation."""
+def notification_text(message: Message) -> tuple[str, str]:
+    """(subject, body) of the mail about one inbound message: who wrote to which of our numbers, the text
+    (first TEXT_LIMIT characters), how many attachments, and the link to the conversation."""
     our_number = message.conversation.our_number if message.conversation_id else (message.to_numbers or [""])[0]
     subject = " ".join(f"New message from {message.from_number} to {our_number}".split())
     text = message.text if len(message.text) <= TEXT_LIMIT else message.text[:TEXT_LIMIT] + "…"
@@ -153,7 +155,7 @@ def notification_mail(message: Message, *, to: str, connection=None) -> EmailMes
         "You get this e-mail because you asked for one for each new message while you are not connected.",
         f"Turn it off: {absolute_url(tenant_path(slug, 'messaging:inbox-settings'))}",
     ]
-    return EmailMessage(subject=subject, body="\n".join(lines), to=[to], connection=connection)
+    return subject, "\n".join(lines)
 
 
 def conversation_url(slug: str, conversation_id: int | None) -> str:
