@@ -39,6 +39,9 @@ RESTART_LIMIT, RESTART_WINDOW = 5, 60.0
 # Tests get their own database index in the embedded Redis, so that a `make run` of the same clone
 # (sharing that server) never sees their keys or Celery messages.
 TEST_REDIS_DB = 1
+# Development never mails anyone: `make run` writes each mail as a file here, tests keep them in memory.
+MAIL_DIR = DATA_DIR / "mail"
+FILE_MAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
 
 
 def say(message: str) -> None:
@@ -128,6 +131,7 @@ def test(pytest_args: list[str]) -> int:
     started = embedded_services.Started()
     try:
         started = _prepare(redis_db=TEST_REDIS_DB)
+        os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
         say("Running: python -m pytest " + " ".join(pytest_args))
         # Same process group: Ctrl-C reaches pytest itself, which reports and exits; this process
         # waits for that, and forwards a SIGTERM. (Handlers, not SIG_IGN: pytest must start with the
@@ -262,6 +266,17 @@ def _release() -> str:
     return "".join(lines)
 
 
+def _mail_sink() -> str:
+    """Mails (the Inbox's notifications) go into files in MAIL_DIR unless EMAIL_BACKEND says otherwise."""
+    os.environ.setdefault("EMAIL_BACKEND", FILE_MAIL_BACKEND)
+    os.environ.setdefault("EMAIL_FILE_PATH", str(MAIL_DIR))
+    if os.environ["EMAIL_BACKEND"] != FILE_MAIL_BACKEND:
+        return f"Mails: sent with EMAIL_BACKEND={os.environ['EMAIL_BACKEND']} (your setting)."
+    folder = Path(os.environ["EMAIL_FILE_PATH"])
+    folder.mkdir(parents=True, exist_ok=True)
+    return f"Mails: {_rel(folder)}/ (one .log file per batch of mails; no mail leaves this machine)"
+
+
 def _healthy(url: str) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=2) as response:
@@ -343,6 +358,7 @@ def run() -> int:
         port = _pick_port()
         base = f"http://127.0.0.1:{port}"
         os.environ.setdefault("PORTAL_BASE_URL", base)
+        mail_hint = _mail_sink()
         demo = demo_mode()
         # The production commands (portal/processes.py); only the address differs.
         children = extra_children(port, demo=demo) + [
@@ -366,6 +382,7 @@ def run() -> int:
 
         print(flush=True)
         say(f"The portal is running at {base}/")
+        say(mail_hint)
         say(_sign_in_hint(bootstrap))
         if demo_hint:
             say(demo_hint)

@@ -142,3 +142,12 @@ class MediaDownloadFailed(Exception):
     def __init__(self, message: str, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class NotificationFailed(Exception):
+    """The mail server did not take some notification mails (refused, unreachable, timed out): nothing was
+    recorded for those users, so the next run of the task (or the sweeper) tries them again."""
+
+    def __init__(self, message: str, *, user_ids: list[int]) -> None:
+        super().__init__(message)
+        self.user_ids = user_ids

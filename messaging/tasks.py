@@ -10,7 +10,14 @@ import random
 import time
 
 from messaging import dispatch
-from messaging.exceptions import MediaDownloadFailed, ReconcileLater, SendThrottled, TransientSendError
+from messaging.exceptions import (
+    MediaDownloadFailed,
+    NotificationFailed,
+    ReconcileLater,
+    SendThrottled,
+    TransientSendError,
+)
+from messaging.services.conversations import notifications
 from messaging.services.inbound import media as inbound_media
 from messaging.services.inbound import process
 from messaging.services.inbound import sweep as inbound_sweep
@@ -22,6 +29,7 @@ from tenants.schemas import for_each_tenant
 
 logger = logging.getLogger(__name__)
 MEDIA_MAX_RETRIES = 6
+NOTIFY_MAX_RETRIES = 4
 
 
 # --- outbound -----------------------------------------------------------------------------------------
@@ -109,3 +117,20 @@ def sweep_inbound() -> int:
     for _tenant in for_each_tenant(Tenant.objects.filter(is_active=True)):
         queued += inbound_sweep.sweep_inbound()
     return queued
+
+
+# --- notifications ------------------------------------------------------------------------------------
+
+@app.task(bind=True, name="messaging.notify_inbound", acks_late=True, max_retries=NOTIFY_MAX_RETRIES)
+def notify_inbound(self, message_id: int) -> None:
+    """E-mail the users who asked about a new inbound message. The mails the server did not take are tried
+    again with backoff; after the last retry the inbound sweeper still queues them while the message is
+    recent (NOTIFY_SWEEP_MINUTES)."""
+    try:
+        notifications.notify_inbound(message_id=message_id)
+    except NotificationFailed as exc:
+        if self.request.retries >= self.max_retries:
+            logger.warning("giving up e-mailing %s user(s) about message %s for now", len(exc.user_ids), message_id)
+            return
+        delay = min(300, 15 * 2**self.request.retries) * random.uniform(0.8, 1.2)
+        raise self.retry(exc=exc, countdown=delay) from None

@@ -1,6 +1,16 @@
 from django.urls import path
 
-from messaging.views import dashboard, extensions, media, messages, rules, sms_configurations, trunks, users
+from messaging.views import (
+    dashboard,
+    extensions,
+    inbox_settings,
+    media,
+    messages,
+    rules,
+    sms_configurations,
+    trunks,
+    users,
+)
 
 app_name = "messaging"
 
@@ -54,5 +64,6 @@ urlpatterns = [
     path("users/<int:pk>/", users.user_edit, name="user-edit"),
     path("users/<int:pk>/delete/", users.user_delete, name="user-delete"),
     path("audit/", dashboard.audit_log, name="audit"),
+    path("inbox/settings/", inbox_settings.inbox_settings, name="inbox-settings"),
     path("media/<int:pk>/", media.media_file, name="media"),
 ]

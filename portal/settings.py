@@ -306,6 +306,26 @@ WEBHOOK_MAX_BODY_BYTES = 1024 * 1024
 WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 5, minimum=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = max(WEBHOOK_MAX_BODY_BYTES + 1, 2_621_440)
 
+# E-mail (the Inbox's notification of new inbound messages): Django's e-mail framework, SMTP by default.
+# `make run` writes mails into files instead (devtools/launcher.py); tests use Django's locmem outbox.
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")  # a secret: never logged, never quoted back
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("EMAIL_USE_TLS (STARTTLS, usually port 587) and EMAIL_USE_SSL (implicit TLS, usually "
+                               "port 465) exclude each other: set one of them.")
+# The mail is sent while the notification's row is locked: a hung SMTP server must cost seconds, not minutes.
+EMAIL_TIMEOUT = env_float("EMAIL_TIMEOUT", 10.0, above=0)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "portal@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+EMAIL_FILE_PATH = str(env_path("EMAIL_FILE_PATH", BASE_DIR / ".data" / "mail"))  # the file-based backend's folder
+# Lost notification tasks are sent by the inbound sweeper for messages up to this old (older ones: too late).
+NOTIFY_SWEEP_MINUTES = env_int("NOTIFY_SWEEP_MINUTES", 30, minimum=1)
+
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 LOGGING = {
     "version": 1,

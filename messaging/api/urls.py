@@ -1,7 +1,9 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from messaging.api.conversations import ConversationViewSet
 from messaging.api.extensions import ExtensionViewSet
+from messaging.api.inbox_settings import InboxSettingsView
 from messaging.api.messages import MessageViewSet
 from messaging.api.rules import InboundRuleViewSet, OutboundRuleViewSet
 from messaging.api.sms_configurations import SmsConfigurationViewSet
@@ -20,4 +22,7 @@ router.register("users", UserViewSet, basename="user")
 router.register("conversations", ConversationViewSet, basename="conversation")
 router.register("webhook-events", WebhookEventViewSet, basename="webhook-event")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("inbox-settings/", InboxSettingsView.as_view(), name="api-inbox-settings"),
+    *router.urls,
+]

@@ -4,6 +4,7 @@ from messaging.models.extension import Extension
 from messaging.models.extension_user import ExtensionAssignment
 from messaging.models.idempotency import IdempotentRequest
 from messaging.models.message import Message, MessageMedia, OptOut
+from messaging.models.notification import NotificationSent
 from messaging.models.recipient import MessageRecipient
 from messaging.models.rules import InboundRule, OutboundRule
 from messaging.models.sms_configuration import SmsConfiguration
@@ -12,6 +13,7 @@ from messaging.models.webhook_event import WebhookEvent
 
 __all__ = [
     "AuditEntry", "Conversation", "ConversationRead", "Extension", "ExtensionAssignment",
-    "IdempotentRequest", "InboxPreference", "InboundRule", "Message", "MessageMedia", "MessageRecipient", "OptOut",
+    "IdempotentRequest", "InboxPreference", "InboundRule", "Message", "MessageMedia", "MessageRecipient",
+    "NotificationSent", "OptOut",
     "OutboundRule", "PhoneNumber", "SmsConfiguration", "Trunk", "WebhookEvent",
 ]

@@ -15,7 +15,8 @@ from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
-OPEN_TO_EXTENSION_USERS = {"": 302, "welcome/": 200, "api/v1/me/": 200}
+OPEN_TO_EXTENSION_USERS = {"": 302, "welcome/": 200, "api/v1/me/": 200, "inbox/settings/": 200,
+                           "api/v1/inbox-settings/": 200}
 # The conversations API is open to extension users; this one has no extension, so it sees an empty list, has
 # nothing to send from (400), and conversation 1 is not theirs (404). A method the endpoint lacks is 405
 # whatever the id, so it tells nothing about a conversation.

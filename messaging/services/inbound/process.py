@@ -168,6 +168,10 @@ def receive_message(*, event: WebhookEvent, configuration: SmsConfiguration) -> 
     message.unrouted = not message.routed_to.exists()
     message.save(update_fields=["unrouted"])
     threads.join_conversation(message, extensions=route.extensions, received_on=our_number)
+    if route.extensions:
+        # Also for the second event of a group message, which may route it to more extensions: the task
+        # mails each user at most once per message.
+        dispatch.on_commit("messaging.notify_inbound", message.pk)
     keyword_note = _apply_keyword(message, our_number=our_number, caller=caller) if created else ""
     where = ", ".join(e.number for e in route.extensions) if route.extensions else "Unrouted"
     rule = f" by rule “{route.rule.name}”" if route.rule else ""

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from messaging import dispatch
 from messaging.models import MessageMedia, SmsConfiguration, WebhookEvent
+from messaging.services.conversations import notifications
 
 SWEEP_AFTER_SECONDS = 60
 BATCH = 1000
@@ -17,7 +18,8 @@ BATCH = 1000
 
 def sweep_inbound() -> int:
     """Queue again, in the current tenant, callbacks of enabled configurations and inbound media
-    downloads left waiting over SWEEP_AFTER_SECONDS; return how many were queued."""
+    downloads left waiting over SWEEP_AFTER_SECONDS, and the e-mail notifications still owed for recent
+    inbound messages; return how many were queued."""
     cutoff = timezone.now() - timezone.timedelta(seconds=SWEEP_AFTER_SECONDS)
     enabled = SmsConfiguration.objects.filter(enabled=True).values_list("pk", flat=True)
     # Fewest attempts first: events that keep crashing go last (and end failed after WEBHOOK_MAX_ATTEMPTS,
@@ -34,4 +36,4 @@ def sweep_inbound() -> int:
     )
     dispatch.on_commit_each("messaging.process_callback", event_ids)
     dispatch.on_commit_each("messaging.download_media", media_ids)
-    return len(event_ids) + len(media_ids)
+    return len(event_ids) + len(media_ids) + notifications.queue_missing_notifications()
