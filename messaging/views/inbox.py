@@ -98,9 +98,10 @@ def conversation_reply(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def conversation_new(request):
     reader = reader_of(request)
-    form = NewConversationForm(request.POST or None, request.FILES or None,
+    posted = request.method == "POST"
+    form = NewConversationForm(request.POST if posted else None, request.FILES if posted else None,
                                extensions=conversation_selectors.sending_extensions(reader))
-    if request.method == "POST" and form.is_valid():
+    if posted and form.is_valid():
         sent = _send(form, lambda: replies.start_conversation(
             reader=reader, user=request.user, key=form.idempotency_key(), **form.service_arguments()))
         if sent is not None:
