@@ -85,6 +85,13 @@ def test_the_thread_shows_both_ways_oldest_first_inbound_left_outbound_right(acm
     assert 'data-testid="reply-form"' in html and "data-segment-counter" in html
 
 
+def test_a_group_thread_says_who_wrote_each_inbound_message(acme, client_a):
+    first = inbound(sender=CAROL, to=[DID, DAVE], text="Lunch?", extensions=[acme.ext.sales])
+    inbound(sender=DAVE, to=[DID, CAROL], text="Yes", extensions=[acme.ext.sales])
+    html = client_a.get(thread_url(first.conversation)).content.decode()
+    assert f'data-testid="sender">{CAROL}<' in html and f'data-testid="sender">{DAVE}<' in html
+
+
 def test_a_failed_reply_says_why_in_plain_words(acme, client_a):
     failed = outbound(extension=acme.ext.sales, to=[CAROL], status="failed",
                       error_description="The number cannot receive text messages.")
