@@ -9,6 +9,8 @@ register = template.Library()
 
 @register.inclusion_tag("messaging/inbox/_unread_badge.html", takes_context=True)
 def inbox_unread_badge(context) -> dict:
+    if "unread_total" in context:  # the Inbox's own pages have just counted it
+        return {"unread_total": context["unread_total"]}
     request = context["request"]
     reader = conversation_selectors.reader_for(request.user, request.tenant_role)
     return {"unread_total": conversation_selectors.count_unread_conversations(reader)}

@@ -55,8 +55,8 @@ def _live_context() -> dict:
 def inbox(request):
     reader = reader_of(request)
     if request.GET.get("fragment") == "count":
-        return render(request, "messaging/inbox/_unread_badge.html",
-                      {"unread_total": conversation_selectors.count_unread_conversations(reader)})
+        return _fragment(request, "messaging/inbox/_unread_badge.html",
+                         {"unread_total": conversation_selectors.count_unread_conversations(reader)})
     q = request.GET.get("q", "").strip()[:MAX_QUERY_LENGTH]
     unread = request.GET.get("unread") in ("1", "on", "true")
     conversations = conversation_selectors.list_conversations(reader, q=q, unread=unread)
@@ -68,7 +68,7 @@ def inbox(request):
         "unread_total": conversation_selectors.count_unread_conversations(reader),
     }
     if request.GET.get("fragment") == "list":
-        return render(request, "messaging/inbox/_list.html", context)
+        return _fragment(request, "messaging/inbox/_list.html", context)
     return render(request, "messaging/inbox/inbox.html", context | _live_context())
 
 
@@ -76,6 +76,8 @@ def inbox(request):
 def conversation(request, pk: int):
     reader = reader_of(request)
     conversation = _conversation_or_404(reader, pk)
+    if request.GET.get("fragment") == "messages":
+        return _thread(request, reader, conversation, None)
     form = ReplyForm(extensions=conversation_selectors.reply_extensions(reader, conversation))
     return _thread(request, reader, conversation, form)
 
@@ -121,7 +123,7 @@ def conversation_media(request, pk: int, media_pk: int):
     return attachment_response(media)
 
 
-def _thread(request, reader, conversation: Conversation, form: ReplyForm):
+def _thread(request, reader, conversation: Conversation, form: ReplyForm | None):
     before = request.GET.get("before", "")
     before = int(before) if before.isascii() and before.isdigit() and len(before) < 19 else None
     # A page in a hidden tab refetches with peek=1: the messages are not read until someone looks.
@@ -135,8 +137,15 @@ def _thread(request, reader, conversation: Conversation, form: ReplyForm):
         "form": form, "unread_total": conversation_selectors.count_unread_conversations(reader),
     }
     if request.GET.get("fragment") == "messages":
-        return render(request, "messaging/inbox/_messages.html", context)
+        return _fragment(request, "messaging/inbox/_messages.html", context)
     return render(request, "messaging/inbox/thread.html", context | _live_context())
+
+
+def _fragment(request, template: str, context: dict):
+    # Refetched on every live event: never answered from a cache.
+    response = render(request, template, context)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def _bubble(message: Message) -> Message:

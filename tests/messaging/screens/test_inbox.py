@@ -162,7 +162,9 @@ def test_a_long_thread_shows_its_newest_messages_and_a_link_to_earlier_ones(acme
 
 def test_the_list_fragment_is_the_list_alone_with_the_unread_total(acme, client_a):
     inbound(sender=CAROL, text="Ping", extensions=[acme.ext.sales])
-    fragment = client_a.get(INBOX, {"fragment": "list"}).content.decode()
+    answer = client_a.get(INBOX, {"fragment": "list"})
+    assert answer["Cache-Control"] == "no-store"
+    fragment = answer.content.decode()
     assert fragment.startswith('<div class="conversation-list"') and 'data-unread-total="1"' in fragment
     assert "Ping" in fragment and "<html" not in fragment and 'name="q"' not in fragment
     count = client_a.get(INBOX, {"fragment": "count"}).content.decode()
