@@ -1,5 +1,6 @@
-"""The Inbox and a thread on a phone (390 px wide) in real Chromium: no sideways scrolling even with long
-numbers and words, tap targets of at least 44 px, and the reply box on screen while the thread scrolls."""
+"""The Inbox and a thread in real Chromium: on a phone (390 px wide) no sideways scrolling even with long
+numbers and words, tap targets of at least 44 px, and the reply box on screen while the thread scrolls; a
+live event refetches the list or the thread (static/js/inbox.js) without touching the draft reply."""
 
 import uuid
 
@@ -83,5 +84,51 @@ def test_inbox_and_thread_fit_a_phone(browser, phone_inbox):
             assert 0 <= box["y"] and box["y"] + box["height"] <= PHONE["height"], (scrolled, box)
         page.get_by_label("Message").fill("On my way")
         expect(page.get_by_test_id("segment-counter")).to_contain_text("9 characters")
+    finally:
+        context.close()
+
+
+def with_live_channel(page) -> None:
+    """Stand in for static/js/live.js: the page gets a live URL and a PortalLive whose handlers the test calls
+    (the transport itself is tested with the live channel)."""
+    page.add_init_script("window.PortalLive = {connect: function (url, handlers) { window.__live = handlers; }};")
+
+    def give_live_url(route):
+        answer = route.fetch()
+        route.fulfill(response=answer, body=answer.text().replace('data-live-url=""', 'data-live-url="/live-test/"'))
+
+    page.route("**/t/acme/inbox/**", lambda route: give_live_url(route) if route.request.resource_type == "document"
+               else route.continue_())
+
+
+def test_live_events_refetch_the_list_and_the_thread_without_losing_the_draft(browser, phone_inbox):
+    base_url, username, conversation_id = phone_inbox
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    try:
+        with_live_channel(page)
+        page.goto(base_url + "/login/")
+        page.fill("#id_username", username)
+        page.fill("#id_password", PASSWORD)
+        page.click("button[type=submit]")
+        page.goto(f"{base_url}/t/acme/inbox/{conversation_id}/")
+        page.wait_for_function("window.__live !== undefined")
+        page.get_by_label("Message").fill("Half-written reply")
+        acme = Tenant.objects.get(slug="acme")
+        with tenant_context(acme):
+            sales = ExtensionAssignment.objects.get(user__username=username).extension
+            inbound(sender=GROUP[1], to=[DID, GROUP[0], *GROUP[2:]], extensions=[sales], text="Arrived live")
+        page.evaluate(f"window.__live.message({{conversation: {conversation_id}, direction: 'in'}})")
+        expect(page.get_by_test_id("thread")).to_contain_text("Arrived live")
+        expect(page.get_by_label("Message")).to_have_value("Half-written reply")
+        expect(page.get_by_test_id("nav-unread")).to_be_hidden()  # the open thread read it
+
+        page.goto(f"{base_url}/t/acme/inbox/")
+        page.wait_for_function("window.__live !== undefined")
+        with tenant_context(acme):
+            inbound(sender="+19195550177", text="Someone new", extensions=[sales])
+        page.evaluate("window.__live.message({conversation: 0, direction: 'in'})")
+        expect(page.get_by_test_id("conversation-list")).to_contain_text("Someone new")
+        expect(page.get_by_test_id("nav-unread")).to_have_text("1")
     finally:
         context.close()
