@@ -132,7 +132,8 @@ def _thread(request, reader, conversation: Conversation, form: ReplyForm | None)
     messages, has_earlier = conversation_selectors.list_thread_page(conversation, before=before, size=THREAD_SIZE)
     context = {
         "conversation": conversation, "thread": [_bubble(message) for message in messages],
-        "earlier_url": f"?before={messages[0].pk}" if has_earlier and messages else "",
+        "earlier_url": f"{reverse('messaging:conversation', args=[conversation.pk])}?before={messages[0].pk}"
+        if has_earlier and messages else "",
         "show_writer": len(conversation_selectors.conversation_extension_ids(conversation.pk)) > 1,
         "form": form, "unread_total": conversation_selectors.count_unread_conversations(reader),
     }

@@ -156,7 +156,7 @@ def test_a_long_thread_shows_its_newest_messages_and_a_link_to_earlier_ones(acme
                 for n in range(3)]
     page = client_a.get(thread_url(messages[0].conversation))
     assert [m.text for m in page.context["thread"]] == ["n1", "n2"]
-    earlier = client_a.get(thread_url(messages[0].conversation) + page.context["earlier_url"])
+    earlier = client_a.get(page.context["earlier_url"])
     assert [m.text for m in earlier.context["thread"]] == ["n0"] and not earlier.context["earlier_url"]
 
 
@@ -169,6 +169,12 @@ def test_the_list_fragment_is_the_list_alone_with_the_unread_total(acme, client_
     assert "Ping" in fragment and "<html" not in fragment and 'name="q"' not in fragment
     count = client_a.get(INBOX, {"fragment": "count"}).content.decode()
     assert 'data-unread-total="1"' in count and "<html" not in count
+
+
+def test_a_refused_reply_page_refetches_its_messages_from_the_thread_not_the_reply_url(acme, client_a):
+    conversation = inbound(sender=CAROL, extensions=[acme.ext.sales]).conversation
+    refused = client_a.post(f"{thread_url(conversation)}reply/", {"text": ""}).content.decode()
+    assert f'data-fragment-url="{thread_url(conversation)}?fragment=messages"' in refused
 
 
 def test_the_messages_fragment_marks_read_unless_the_tab_only_peeks(acme, client_a):
