@@ -3,6 +3,7 @@ from django.urls import path
 from messaging.views import (
     dashboard,
     extensions,
+    inbox,
     inbox_settings,
     media,
     messages,
@@ -17,6 +18,12 @@ app_name = "messaging"
 urlpatterns = [
     path("", dashboard.dashboard, name="home"),
     path("welcome/", dashboard.landing, name="landing"),
+    # Inbox (extension users too: tenants/middleware.EXTENSION_USER_SCREENS)
+    path("inbox/", inbox.inbox, name="inbox"),
+    path("inbox/new/", inbox.conversation_new, name="conversation-new"),
+    path("inbox/<int:pk>/", inbox.conversation, name="conversation"),
+    path("inbox/<int:pk>/reply/", inbox.conversation_reply, name="conversation-reply"),
+    path("inbox/<int:pk>/media/<int:media_pk>/", inbox.conversation_media, name="conversation-media"),
     # Trunks
     path("trunks/", trunks.trunk_list, name="trunk-list"),
     path("trunks/add/", trunks.trunk_create, name="trunk-create"),

@@ -24,8 +24,13 @@ MANAGED_TENANT_SESSION_KEY = "managed_tenant_id"
 # A system administrator's API calls inside a tenant are audited once per this many seconds (per user and
 # tenant), like a visit: one row for a script's thousand calls, and no write on each call.
 API_ENTRY_AUDIT_SECONDS = 30 * 60
-# The URL names an extension user may open; the tenant home redirects them to the landing page.
-EXTENSION_USER_SCREENS = frozenset({"messaging:home", "messaging:landing", "messaging:inbox-settings"})
+# The URL names an extension user may open; the tenant home (and the old landing page) redirect them to the
+# Inbox. The Inbox's views show them only their extensions' conversations (selectors.conversations.Reader).
+EXTENSION_USER_SCREENS = frozenset({
+    "messaging:home", "messaging:landing", "messaging:inbox", "messaging:conversation",
+    "messaging:conversation-new", "messaging:conversation-reply", "messaging:conversation-media",
+    "messaging:inbox-settings",
+})
 
 
 class TenantAccessMiddleware:

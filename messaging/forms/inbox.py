@@ -1,8 +1,103 @@
-"""The Inbox settings form: the user's own notification choice."""
+"""The Inbox's forms: the reply box of a thread, New conversation and Inbox settings (field formats only; who may write
+from which extension, and every sending rule, are in services/conversations/replies.py and outbound/)."""
+
+import uuid
 
 from django import forms
+from django.conf import settings
 
+from messaging.forms.messages import NUMBER_SEPARATORS, MultipleFileField, MultipleFileInput
 from messaging.models import InboxPreference
+from messaging.services.outbound.compose import MAX_TEXT_LENGTH
+
+
+def _extension_choices(extensions) -> list[tuple[str, str]]:
+    return [(extension.number, str(extension)) for extension in extensions]
+
+
+class _SendForm(forms.Form):
+    """Text, attachments and the one-time token (submitted twice, it sends once), as on Compose."""
+
+    KEY_PREFIX = "inbox"
+
+    text = forms.CharField(
+        required=False, max_length=MAX_TEXT_LENGTH, strip=False,
+        widget=forms.Textarea(attrs={"rows": 2, "maxlength": MAX_TEXT_LENGTH, "data-segment-counter": "1",
+                                     "placeholder": "Message"}),
+    )
+    media = MultipleFileField(
+        label="Attachments", required=False,
+        widget=MultipleFileInput(attrs={"accept": ",".join(settings.MMS_ALLOWED_TYPES)}),
+        help_text=f"Up to {settings.MMS_MAX_ITEMS} files, {settings.MMS_MAX_BYTES // 1000:,} kB in total, sent as MMS.",
+    )
+    token = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["token"].initial = uuid.uuid4().hex
+
+    def renew_token(self) -> None:
+        """Give the form shown again a fresh token, so that pressing Send sends a new message."""
+        self.data = self.data.copy()
+        self.data["token"] = uuid.uuid4().hex
+
+    def idempotency_key(self) -> str | None:
+        token = self.cleaned_data.get("token")
+        return f"{self.KEY_PREFIX}:{token}" if token else None
+
+    def clean_text(self) -> str:
+        # Browsers submit line breaks as CRLF; the counter (and the phone) sees one character.
+        return self.cleaned_data["text"].replace("\r\n", "\n")
+
+
+class ReplyForm(_SendForm):
+    """The reply box. `extensions`: the ones the user may choose from; the choice is offered only when
+    there are several (with one, or none, the service picks the writing extension)."""
+
+    KEY_PREFIX = "reply"
+    field_order = ["from_extension", "text", "media", "token"]
+
+    def __init__(self, *args, extensions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = _extension_choices(extensions)
+        # With one choice it is used without asking; with none the service explains who may write here.
+        self.default_extension = choices[0][0] if len(choices) == 1 else None
+        if len(choices) > 1:
+            self.fields["from_extension"] = forms.ChoiceField(label="From extension", choices=choices)
+            self.order_fields(self.field_order)
+
+    def service_arguments(self) -> dict:
+        data = self.cleaned_data
+        return {"text": data.get("text") or "", "media": data.get("media") or [],
+                "from_extension": data.get("from_extension") or self.default_extension}
+
+
+class NewConversationForm(_SendForm):
+    KEY_PREFIX = "conversation"
+    field_order = ["to", "from_extension", "text", "media", "token"]
+
+    to = forms.CharField(
+        label="To", widget=forms.Textarea(attrs={"rows": 2, "spellcheck": "false", "inputmode": "tel"}),
+        help_text="One or more numbers, separated by commas or new lines (several make a group message).",
+    )
+
+    def __init__(self, *args, extensions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = _extension_choices(extensions)
+        self.fields["from_extension"] = forms.ChoiceField(
+            label="From extension", choices=choices if len(choices) == 1 else [("", "Choose an extension"), *choices],
+            help_text="The outbound rules decide the sending number from the extension and the recipients.",
+        )
+        self.fields["text"].widget.attrs["rows"] = 4
+        self.order_fields(self.field_order)
+
+    def clean_to(self) -> list[str]:
+        return [part.strip() for part in NUMBER_SEPARATORS.split(self.cleaned_data["to"]) if part.strip()]
+
+    def service_arguments(self) -> dict:
+        data = self.cleaned_data
+        return {"to": data["to"], "from_extension": data["from_extension"], "text": data.get("text") or "",
+                "media": data.get("media") or []}
 
 
 class InboxSettingsForm(forms.Form):

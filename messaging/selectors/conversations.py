@@ -172,3 +172,39 @@ def thread_messages(conversation: Conversation) -> QuerySet[Message]:
 def conversation_extension_ids(conversation_id: int) -> list[int]:
     return list(Conversation.extensions.through.objects.filter(conversation_id=conversation_id).values_list(
         "extension_id", flat=True))
+
+
+def count_unread_conversations(reader: Reader) -> int:
+    """How many of the reader's conversations have unread messages (the badge beside Inbox)."""
+    return with_unread(visible_conversations(reader), reader).filter(unread__gt=0).count()
+
+
+def list_thread_page(conversation: Conversation, *, before: int | None = None,
+                     size: int = 100) -> tuple[list[Message], bool]:
+    """The newest `size` messages of the thread (older than message id `before`, if given), oldest first,
+    and whether older ones exist. With per-recipient statuses when messages have them."""
+    messages = thread_messages(conversation)
+    if hasattr(Message, "recipients"):
+        messages = messages.prefetch_related("recipients")
+    if before is not None:
+        messages = messages.filter(pk__lt=before)
+    newest = list(messages.order_by("-created_at", "-id")[: size + 1])
+    return newest[:size][::-1], len(newest) > size
+
+
+def get_thread_media(conversation: Conversation, media_id: int) -> MessageMedia:
+    """A stored attachment of one of the conversation's messages. Raises MessageMedia.DoesNotExist."""
+    return MessageMedia.objects.exclude(file="").get(pk=media_id, message__conversation=conversation)
+
+
+def reply_extensions(reader: Reader, conversation: Conversation) -> QuerySet[Extension]:
+    """The extensions the reader may reply from in this conversation: theirs linked to it that may send,
+    else (an administrator in a conversation no extension is linked to yet) any of theirs that may send."""
+    mine = reader_extensions(reader).exclude(send_sms=Extension.SendSms.NOT_ALLOWED)
+    linked = mine.filter(conversations=conversation)
+    return linked if linked.exists() else mine
+
+
+def sending_extensions(reader: Reader) -> QuerySet[Extension]:
+    """The reader's extensions that may send (New conversation's choice)."""
+    return reader_extensions(reader).exclude(send_sms=Extension.SendSms.NOT_ALLOWED)

@@ -7,7 +7,7 @@ from tenants.access import EXTENSION_ROLE
 
 def dashboard(request):
     if request.tenant_role == EXTENSION_ROLE:
-        return redirect("messaging:landing")
+        return redirect("messaging:inbox")
     return render(request, "messaging/dashboard.html", {"counts": configuration_selectors.count_tenant_objects()})
 
 
@@ -21,5 +21,5 @@ def audit_log(request):
 
 @require_GET
 def landing(request):
-    """An extension user's home until the Inbox arrives (the one screen opened to them)."""
-    return render(request, "messaging/landing.html")
+    """The extension users' first home, kept so that their bookmarks lead to the Inbox."""
+    return redirect("messaging:inbox")
