@@ -182,10 +182,8 @@ def count_unread_conversations(reader: Reader) -> int:
 def list_thread_page(conversation: Conversation, *, before: int | None = None,
                      size: int = 100) -> tuple[list[Message], bool]:
     """The newest `size` messages of the thread (older than message id `before`, if given), oldest first,
-    and whether older ones exist. With per-recipient statuses when messages have them."""
+    and whether older ones exist, with each message's recipients."""
     messages = thread_messages(conversation)
-    if hasattr(Message, "recipients"):
-        messages = messages.prefetch_related("recipients")
     if before is not None:
         messages = messages.filter(pk__lt=before)
     newest = list(messages.order_by("-created_at", "-id")[: size + 1])

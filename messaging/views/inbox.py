@@ -150,8 +150,9 @@ def _fragment(request, template: str, context: dict):
 
 
 def _bubble(message: Message) -> Message:
-    # MessageRecipient (per-recipient statuses of a group message) arrives with another part of issue 11.
-    message.recipient_rows = list(message.recipients.all()) if hasattr(message, "recipients") else []
+    # A group message shows each recipient's status; a single recipient's is the message's own.
+    rows = list(message.recipients.all())
+    message.recipient_rows = rows if len(rows) > 1 else []
     return message
 
 

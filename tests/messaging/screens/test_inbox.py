@@ -215,3 +215,15 @@ def test_an_extension_user_sees_only_their_extensions_conversations(acme, tenant
     inbound(sender=DAVE, to=[OTHER_DID], extensions=[acme.ext.chooser])
     assert rows(ann.get(INBOX)) == [CAROL]
     assert DID in ann.get(INBOX).content.decode()
+
+
+def test_a_group_reply_shows_who_received_it_and_who_did_not_and_why(acme, client_a):
+    from messaging.models import MessageRecipient
+
+    group = outbound(extension=acme.ext.sales, to=[CAROL, "+19195550177"], status="delivered")
+    MessageRecipient.objects.create(message=group, number=CAROL, status="delivered")
+    MessageRecipient.objects.create(message=group, number="+19195550177", status="failed",
+                                    error_description="The destination number is not SMS-enabled.")
+    html = client_a.get(thread_url(group.conversation)).content.decode()
+    assert f'data-number="{CAROL}">{CAROL}: Delivered' in html
+    assert '+19195550177: Failed — The destination number is not SMS-enabled.' in html
