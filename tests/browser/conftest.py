@@ -1,7 +1,17 @@
 import os
 import shutil
+import subprocess
+import sys
+import uuid
 
 import pytest
+from django.contrib.auth import get_user_model
+
+from devtools.simulator import Simulator, SimulatorConfig
+from tenants.models import Tenant, TenantEntry
+from tests.conftest import PASSWORD
+from tests.live_portal import running_portal, subprocess_database_url
+from tests.worker import running_worker
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -24,3 +34,37 @@ def browser():
         )
         yield chromium
         chromium.close()
+
+
+@pytest.fixture
+def demo(django_db_setup, django_db_blocker, tmp_path):
+    simulator = Simulator(SimulatorConfig(port=0, seed=7, callback_delay_ms=300)).start()
+    queue = f"demo-{uuid.uuid4().hex[:8]}"
+    env = {"BANDWIDTH_MESSAGING_API_URL": simulator.api_url, "BANDWIDTH_OAUTH_TOKEN_URL": simulator.token_url,
+           "CELERY_TASK_DEFAULT_QUEUE": queue, "MEDIA_ROOT": str(tmp_path / "media")}
+    with django_db_blocker.unblock():
+        try:
+            with running_portal(env) as base_url, running_worker(queue=queue, extra_env=env, concurrency=2):
+                subprocess.run(
+                    [sys.executable, "manage.py", "seed_demo", "--simulator", simulator.base_url],
+                    env={**os.environ, **env, "DATABASE_URL": subprocess_database_url(), "PORTAL_BASE_URL": base_url,
+                         "DEBUG": "1"},
+                    check=True, capture_output=True,
+                )
+                yield base_url, simulator
+        finally:
+            simulator.stop()
+            demo_tenant = Tenant.objects.filter(slug="demo").first()
+            if demo_tenant:
+                TenantEntry.objects.filter(tenant=demo_tenant).delete()
+                demo_tenant.delete(force_drop=True)
+            get_user_model().objects.filter(username="demo-admin").update(is_active=False, username="demo-admin-gone")
+
+
+def manage_demo(page, base_url):
+    page.goto(base_url + "/login/")
+    page.fill("#id_username", "sysadmin")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.locator("tr[data-slug=demo]").get_by_role("button", name="Manage").click()
+    page.wait_for_url(base_url + "/t/demo/")
