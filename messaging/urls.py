@@ -1,6 +1,6 @@
 from django.urls import path
 
-from messaging.views import dashboard, extensions, media, messages, rules, sms_configurations, trunks, users
+from messaging.views import dashboard, extensions, live, media, messages, rules, sms_configurations, trunks, users
 
 app_name = "messaging"
 
@@ -55,4 +55,5 @@ urlpatterns = [
     path("users/<int:pk>/delete/", users.user_delete, name="user-delete"),
     path("audit/", dashboard.audit_log, name="audit"),
     path("media/<int:pk>/", media.media_file, name="media"),
+    path("live/", live.live, name="live"),
 ]

@@ -25,7 +25,7 @@ MANAGED_TENANT_SESSION_KEY = "managed_tenant_id"
 # tenant), like a visit: one row for a script's thousand calls, and no write on each call.
 API_ENTRY_AUDIT_SECONDS = 30 * 60
 # The URL names an extension user may open; the tenant home redirects them to the landing page.
-EXTENSION_USER_SCREENS = frozenset({"messaging:home", "messaging:landing"})
+EXTENSION_USER_SCREENS = frozenset({"messaging:home", "messaging:landing", "messaging:live"})
 
 
 class TenantAccessMiddleware:
