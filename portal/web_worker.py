@@ -18,4 +18,7 @@ class PortalUvicornWorker(UvicornWorker):
         # Django's ASGI handler answers only HTTP; without this uvicorn logs its refusal on every start.
         "lifespan": "off",
         "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_SECONDS,
+        # The client's address and scheme are the portal's business (TRUSTED_PROXY_COUNT, BEHIND_TLS_PROXY in
+        # settings); uvicorn would otherwise rewrite both from X-Forwarded-* of any local peer.
+        "proxy_headers": False,
     }

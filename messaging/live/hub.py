@@ -118,7 +118,10 @@ class Hub:
                 try:
                     await self.pubsub.subscribe(name)
                 except (RedisError, OSError):
-                    self.leave(listener)
+                    del self.confirmed[name]  # the next stream tries again
+                    self.listeners[name].discard(listener)
+                    if not self.listeners[name]:
+                        del self.listeners[name]
                     raise
             confirmed = self.confirmed[name]
         await self._touch([listener])
