@@ -15,7 +15,7 @@ from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
-OPEN_TO_EXTENSION_USERS = {"": 302, "welcome/": 200, "api/v1/me/": 200}
+OPEN_TO_EXTENSION_USERS = {"": 302, "welcome/": 200, "api/v1/me/": 200, "live/": 200}
 ANY_NUMBER = re.compile(r"<(?:int:)?\w+>|\(\?P<\w+>[^)]*\)")
 
 
