@@ -85,7 +85,7 @@ def main() -> int:
         token = seed_token()
         common.close_django_connections()
         with tempfile.TemporaryDirectory(prefix="bench-") as logs, common.gunicorn(
-            env, port, workers=args.workers, worker_class="sync", threads=1, log_dir=Path(logs)
+            env, port, workers=args.workers, log_dir=Path(logs)
         ):
             config = Path(logs) / "schemathesis.toml"
             config.write_text('[parameters]\n"path.tenant" = "bench-1"\n')

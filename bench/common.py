@@ -189,11 +189,15 @@ def flush_redis(redis_url: str) -> None:
 # --- the server ------------------------------------------------------------------------------------
 
 @contextmanager
-def gunicorn(env: dict, port: int, *, workers: int, worker_class: str, threads: int, log_dir: Path):
-    """The production web process (`python -m portal.processes web`: gunicorn portal.wsgi) bound to
-    127.0.0.1, with the benchmark's worker options and log files; stopped on exit."""
-    args = process_command("web", "--workers", str(workers), "--worker-class", worker_class,
-                           "--threads", str(threads), "--backlog", "2048", "--access-logfile",
+def gunicorn(env: dict, port: int, *, workers: int, log_dir: Path, worker_class: str | None = None,
+             threads: int | None = None):
+    """The production web process (`python -m portal.processes web`: gunicorn serving portal.asgi with
+    uvicorn workers) bound to 127.0.0.1, with the benchmark's worker count and log files; stopped on exit.
+    `worker_class`/`threads` replace the production worker (e.g. to compare); a WSGI class needs the
+    portal.wsgi application, which only a command of its own gives."""
+    options = ["--worker-class", worker_class] if worker_class else []
+    options += ["--threads", str(threads)] if threads else []
+    args = process_command("web", "--workers", str(workers), *options, "--backlog", "2048", "--access-logfile",
                            str(log_dir / "access.log"), "--error-logfile", str(log_dir / "error.log"))
     server = subprocess.Popen(args, cwd=ROOT, env=env | {"WEB_BIND": f"127.0.0.1:{port}"}, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL, start_new_session=True)

@@ -202,7 +202,7 @@ class Stack:
 
     @contextmanager
     def gunicorn(self, workers: int = 2):
-        with common.gunicorn(self.env, self.web_port, workers=workers, worker_class="sync", threads=1,
+        with common.gunicorn(self.env, self.web_port, workers=workers,
                              log_dir=self.log_dir) as server:
             yield server
 

@@ -177,7 +177,7 @@ def main() -> int:
         with tempfile.TemporaryDirectory(prefix="bench-") as logs:
             fill_counts_and_paths()
             common.close_django_connections()
-            with common.gunicorn(env, port, workers=args.workers, worker_class="sync", threads=1,
+            with common.gunicorn(env, port, workers=args.workers,
                                  log_dir=Path(logs)) as server:
                 report["page_few"] = tenants_page(server, port, args.page_requests, args.timed, database_url)
             last_timed = args.tenants - args.timed + 1
@@ -187,7 +187,7 @@ def main() -> int:
             report["last"] = timed_creation(last_timed, args.tenants)
             schemas, paths = fill_counts_and_paths()
             common.close_django_connections()
-            with common.gunicorn(env, port, workers=args.workers, worker_class="sync", threads=1,
+            with common.gunicorn(env, port, workers=args.workers,
                                  log_dir=Path(logs)) as server:
                 report["page_many"] = tenants_page(server, port, args.page_requests, args.tenants, database_url)
                 common.warm_up(port, paths[:1])

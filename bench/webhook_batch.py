@@ -89,7 +89,7 @@ def main() -> int:
         schema, path = common.seed_tenant(1)
         common.close_django_connections()
         with tempfile.TemporaryDirectory(prefix="bench-") as logs, common.gunicorn(
-            env, port, workers=args.workers, worker_class="sync", threads=1, log_dir=Path(logs)
+            env, port, workers=args.workers, log_dir=Path(logs)
         ):
             post(port, path, callback_body(args.events, "warm-up"))
             times = []

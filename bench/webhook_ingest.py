@@ -40,8 +40,9 @@ def parse_args():
     parser.add_argument("--rounds", type=int, default=3, help="bare/raw/webhook rounds, interleaved")
     parser.add_argument("--connections", type=int, default=16, help="concurrent connections (one wrk thread each)")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
-    parser.add_argument("--worker-class", default="sync", help="gunicorn worker class (sync, gthread)")
-    parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker (gthread)")
+    parser.add_argument("--worker-class", default=None,
+                        help="gunicorn worker class (default: the production one, uvicorn serving portal.asgi)")
+    parser.add_argument("--threads", type=int, default=None, help="gunicorn threads per worker (gthread)")
     parser.add_argument("--only", choices=["bare", "raw", "webhook"], action="append",
                         help="load only these endpoints (repeatable; the ratios need all three)")
     parser.add_argument("--profile", type=Path, help="folder for py-spy profiles (collapsed stacks) per endpoint")
@@ -60,8 +61,8 @@ def main() -> int:
     env = common.production_env(database_url, redis_url, port, baselines=True)
     endpoints = args.only or ["bare", "raw", "webhook"]
     common.say(f"machine: {common.machine()}; {common.load_average()}")
-    common.say(f"server:  gunicorn --workers {args.workers} --worker-class {args.worker_class} "
-               f"--threads {args.threads}; load: wrk, {args.connections} connections, {args.duration} s x "
+    common.say(f"server:  gunicorn --workers {args.workers} --worker-class {args.worker_class or 'production'} "
+               f"--threads {args.threads or 1}; load: wrk, {args.connections} connections, {args.duration} s x "
                f"{args.rounds} round(s) per endpoint")
     try:
         common.check_redis(redis_url)

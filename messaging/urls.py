@@ -5,6 +5,7 @@ from messaging.views import (
     extensions,
     inbox,
     inbox_settings,
+    live,
     media,
     messages,
     rules,
@@ -73,4 +74,5 @@ urlpatterns = [
     path("audit/", dashboard.audit_log, name="audit"),
     path("inbox/settings/", inbox_settings.inbox_settings, name="inbox-settings"),
     path("media/<int:pk>/", media.media_file, name="media"),
+    path("live/", live.live, name="live"),
 ]

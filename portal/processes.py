@@ -1,6 +1,6 @@
 """The portal's processes, defined once.
 
-    python -m portal.processes web                 gunicorn, the web server (one or more)
+    python -m portal.processes web                 gunicorn with uvicorn workers (ASGI), the web server
     python -m portal.processes worker              the Celery worker (one or more)
     python -m portal.processes beat                Celery beat (exactly one)
     python -m portal.processes release             migrations, then the first administrator (each release)
@@ -39,7 +39,9 @@ CREDENTIALS_FILE = DATA_DIR / "admin-credentials.txt"
 # Each process: the commands it runs, in order; the last one replaces this process (exec), so signals
 # (SIGTERM: gunicorn's graceful stop, Celery's warm shutdown) reach the server itself.
 PROCESSES: dict[str, tuple[tuple[str, ...], ...]] = {
-    "web": (("-m", "gunicorn", "portal.wsgi", "--bind", "{WEB_BIND}", "--access-logfile", "-"),),
+    # ASGI (uvicorn workers) so the live channel's open streams cost a coroutine each, not a worker.
+    "web": (("-m", "gunicorn", "portal.asgi", "--worker-class", "portal.web_worker.PortalUvicornWorker",
+             "--bind", "{WEB_BIND}", "--access-logfile", "-"),),
     # Gossip, mingle and event heartbeats serve monitoring tools this portal does not use; without them
     # an idle worker keeps no pub/sub traffic on Redis and starts a second sooner. Remote control
     # (`celery inspect ping`, the compose health check) stays on.

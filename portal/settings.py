@@ -151,6 +151,17 @@ CACHES = {
     }
 }
 
+# The live channel (messaging/live/, docs/live.md). Redis pub/sub ignores the database index, so two portals
+# sharing one Redis keep apart by this namespace (default: the database name).
+LIVE_NAMESPACE = env_str("LIVE_NAMESPACE", "")
+# A comment line on every open stream this often, so proxies and browsers do not close an idle one; presence
+# (is the user connected, for the e-mail notification) lives a little longer than two of them.
+LIVE_HEARTBEAT_SECONDS = env_float("LIVE_HEARTBEAT_SECONDS", 20, above=0)
+LIVE_PRESENCE_TTL = env_float("LIVE_PRESENCE_TTL", 2 * LIVE_HEARTBEAT_SECONDS + 5, above=0)
+# A stream closes after about this long; the browser reconnects, signs in again and catches up, so revoked
+# access never outlives it.
+LIVE_STREAM_SECONDS = env_float("LIVE_STREAM_SECONDS", 600, above=0)
+
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",

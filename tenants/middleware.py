@@ -29,7 +29,7 @@ API_ENTRY_AUDIT_SECONDS = 30 * 60
 EXTENSION_USER_SCREENS = frozenset({
     "messaging:home", "messaging:landing", "messaging:inbox", "messaging:conversation",
     "messaging:conversation-new", "messaging:conversation-reply", "messaging:conversation-media",
-    "messaging:inbox-settings",
+    "messaging:inbox-settings", "messaging:live",
 })
 
 

@@ -180,3 +180,9 @@ def set_celery_conf(**values) -> dict:
 def path_of(url: str) -> str:
     """The path of an absolute URL (the test client takes paths): `https://h/webhooks/...` -> `/webhooks/...`."""
     return "/" + url.split("/", 3)[3]
+
+
+def handed_to_tasks(callbacks) -> list:
+    """Of the on-commit callbacks a test captured, those that hand work to a Celery task
+    (messaging/dispatch.py), leaving out the live events (messaging/live/) that also leave on commit."""
+    return [callback for callback in callbacks if callback.__module__ == "messaging.dispatch"]

@@ -16,7 +16,7 @@ from tests.conftest import PASSWORD
 pytestmark = pytest.mark.django_db
 
 OPEN_TO_EXTENSION_USERS = {"": 302, "welcome/": 302, "inbox/": 200, "inbox/new/": 200, "api/v1/me/": 200,
-                           "inbox/settings/": 200, "api/v1/inbox-settings/": 200}
+                           "inbox/settings/": 200, "api/v1/inbox-settings/": 200, "live/": 200}
 # Open to extension users, but a conversation or attachment of none of their extensions answers 404 (the walk
 # uses id 1, which this user, serving no extension, may not see).
 SCOPED_TO_THEIR_CONVERSATIONS = {"inbox/1/", "inbox/1/reply/", "inbox/1/media/1/"}

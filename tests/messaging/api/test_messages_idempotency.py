@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
 from messaging.models import IdempotentRequest, Message
-from tests.messaging.factories import RECIPIENT, in_acme
+from tests.messaging.factories import RECIPIENT, handed_to_tasks, in_acme
 
 pytestmark = pytest.mark.usefixtures("media_in_tmp_path")
 
@@ -29,7 +29,7 @@ def test_a_retried_send_answers_the_same_message_status_and_body_and_sends_once(
     assert first.status_code == retried.status_code == 202, retried.json()
     assert retried.json() == first.json() and first.json()["status"] == "queued"
     assert "Idempotent-Replayed" not in first and retried["Idempotent-Replayed"] == "true"
-    assert Message.objects.count() == 1 and len(callbacks) == 1
+    assert Message.objects.count() == 1 and len(handed_to_tasks(callbacks)) == 1
 
 
 def test_the_replay_is_the_first_answer_even_after_the_message_moved_on(acme, api_a):
@@ -53,7 +53,7 @@ def test_the_same_key_with_another_body_is_422_and_sends_nothing(acme, api_a, dj
     body = reused.json()
     assert set(body) == {"detail", "code", "fields"} and body["code"] == "idempotency_key_reused"
     assert "already used for a different message" in body["detail"]
-    assert Message.objects.count() == 1 and len(callbacks) == 1
+    assert Message.objects.count() == 1 and len(handed_to_tasks(callbacks)) == 1
 
 
 def test_multipart_sends_with_the_same_file_are_one_request(acme, api_a):

@@ -6,7 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from messaging.exceptions import MessageInvalid, SendRefused
 from messaging.models import Message, MessageMedia, OptOut, PhoneNumber
 from messaging.services.outbound.compose import queue_message
-from tests.messaging.factories import DID, RECIPIENT, SEND_URL, accepted
+from tests.messaging.factories import DID, RECIPIENT, SEND_URL, accepted, handed_to_tasks
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_in_tmp_path")]
 
@@ -24,7 +24,7 @@ def test_stores_a_queued_message_and_queues_delivery_on_commit(acme, django_capt
     assert (message.extension, message.sms_configuration, message.segments) == (
         acme.ext.sales, acme.configuration, 1)
     assert message.warnings == [] and message.next_attempt_at is not None
-    assert len(callbacks) == 1
+    assert len(handed_to_tasks(callbacks)) == 1
 
 
 def test_after_commit_the_message_is_sent(acme, bandwidth, eager, django_capture_on_commit_callbacks):

@@ -11,7 +11,7 @@ from django.test import Client
 from django_tenants.utils import tenant_context
 
 from messaging.models import IdempotentRequest, Message, OptOut
-from tests.messaging.factories import DID, RECIPIENT, in_acme
+from tests.messaging.factories import DID, RECIPIENT, handed_to_tasks, in_acme
 
 LIST, COMPOSE = "/t/acme/messages/", "/t/acme/messages/compose/"
 TOKEN = re.compile(r'<input type="hidden" name="token" value="([0-9a-f]{32})"')
@@ -43,7 +43,7 @@ def test_the_same_form_posted_twice_makes_one_message_and_says_it_was_already_se
     assert second.redirect_chain == [(f"{LIST}{message.pk}/", 302)]
     page = second.content.decode()
     assert "already sent" in page and "Message queued" not in page
-    assert len(callbacks) == 1
+    assert len(handed_to_tasks(callbacks)) == 1
 
 
 @pytest.mark.django_db
