@@ -11,9 +11,10 @@ from django.contrib import messages as flash
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from messaging import live
 from messaging.exceptions import IdempotencyKeyReused, MessagingError
 from messaging.forms.inbox import NewConversationForm, ReplyForm
 from messaging.models import Conversation, Message, MessageMedia
@@ -32,14 +33,6 @@ def reader_of(request) -> conversation_selectors.Reader:
     return conversation_selectors.reader_for(request.user, request.tenant_role)
 
 
-def optional_url(name: str) -> str:
-    """The URL of a screen another part of the work adds, or "" while it does not exist."""
-    try:
-        return reverse(name)
-    except NoReverseMatch:
-        return ""
-
-
 def _conversation_or_404(reader, pk: int) -> Conversation:
     try:
         return conversation_selectors.get_conversation(reader, pk)
@@ -48,7 +41,11 @@ def _conversation_or_404(reader, pk: int) -> Conversation:
 
 
 def _live_context() -> dict:
-    return {"live_url": optional_url("messaging:live"), "settings_url": optional_url("messaging:inbox-settings")}
+    # The stream opens from the newest event at render time: nothing that happens between this render and the
+    # browser connecting is missed.
+    since = live.latest_event_id()
+    return {"live_url": reverse("messaging:live") + (f"?last_event_id={since}" if since else ""),
+            "settings_url": reverse("messaging:inbox-settings")}
 
 
 @require_GET

@@ -186,19 +186,19 @@ def test_the_messages_fragment_marks_read_unless_the_tab_only_peeks(acme, client
     assert Conversation.objects.count() == 1
 
 
-def test_the_pages_connect_to_the_live_channel_only_when_it_exists(acme, client_a):
-    from django.urls import NoReverseMatch, reverse
+def test_the_pages_open_the_live_channel_from_the_newest_event_so_none_is_missed(acme, client_a):
+    from django.db import connection
 
-    conversation = inbound(sender=CAROL, extensions=[acme.ext.sales]).conversation
+    from messaging.live import publication
+
+    message = inbound(sender=CAROL, extensions=[acme.ext.sales])
+    conversation = message.conversation
+    newest = publication.publish_message(connection.schema_name, message.pk)
+    assert newest
     for page in (client_a.get(INBOX), client_a.get(thread_url(conversation))):
         html = page.content.decode()
-        assert "js/inbox.js" in html
-        try:
-            live = reverse("messaging:live")
-        except NoReverseMatch:
-            assert 'data-live-url=""' in html and "js/live.js" not in html
-        else:
-            assert f'data-live-url="{live}"' in html and "js/live.js" in html
+        assert "js/inbox.js" in html and "js/live.js" in html
+        assert f'data-live-url="/t/acme/live/?last_event_id={newest}"' in html
 
 
 def test_administrators_see_every_conversation_and_inbox_in_their_navigation(acme, client_a):
