@@ -58,7 +58,9 @@ def demo(django_db_setup, django_db_blocker, tmp_path):
             if demo_tenant:
                 TenantEntry.objects.filter(tenant=demo_tenant).delete()
                 demo_tenant.delete(force_drop=True)
-            get_user_model().objects.filter(username="demo-admin").update(is_active=False, username="demo-admin-gone")
+            # Renamed, not deleted (audit rows point at it); unique, since several tests seed the demo.
+            get_user_model().objects.filter(username="demo-admin").update(
+                is_active=False, username=f"demo-admin-gone-{uuid.uuid4().hex[:8]}")
 
 
 def manage_demo(page, base_url):
