@@ -161,6 +161,10 @@ LIVE_PRESENCE_TTL = env_float("LIVE_PRESENCE_TTL", 2 * LIVE_HEARTBEAT_SECONDS + 
 # A stream closes after about this long; the browser reconnects, signs in again and catches up, so revoked
 # access never outlives it.
 LIVE_STREAM_SECONDS = env_float("LIVE_STREAM_SECONDS", 600, above=0)
+# Ordinary requests (not live streams) one web worker lets into Django at once (portal/asgi.py). Under ASGI each
+# runs in a thread of its own with a database connection of its own: this bounds those connections to
+# WEB_CONCURRENCY x WEB_THREADS, as gunicorn's worker count did with sync workers.
+WEB_THREADS = env_int("WEB_THREADS", 4, minimum=1)
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
