@@ -123,7 +123,8 @@ def add_tenant_admin(
 ):
     """Give a user administrator rights in the tenant, creating the user when new.
 
-    An existing username is linked as it is (its password is not touched); a new one needs a password.
+    An existing username is linked as it is (its password is not touched; an extension user of the tenant
+    becomes its administrator); a new one needs a password.
     Raises TenantInvalid by field (username, email, password); nothing is written then.
     """
     User = get_user_model()
@@ -136,7 +137,8 @@ def add_tenant_admin(
         user = User.objects.create_user(username=username, email=email.strip(), password=password)
     elif user.is_superuser:
         raise TenantInvalid("System administrators already enter every tenant.", field="username")
-    Membership.objects.get_or_create(user=user, tenant=tenant, defaults={"role": Membership.Role.ADMIN})
+    # An extension user of the tenant is promoted (one membership per user and tenant).
+    Membership.objects.update_or_create(user=user, tenant=tenant, defaults={"role": Membership.Role.ADMIN})
     return user
 
 

@@ -76,3 +76,15 @@ def test_tenant_navigation_shows_the_sections(client_a):
     for path in ("/t/acme/trunks/", "/t/acme/sms/", "/t/acme/rules/", "/t/acme/extensions/", "/t/acme/messages/"):
         assert path in page
         assert client_a.get(path).status_code == 200
+
+
+def test_adding_an_extension_user_as_administrator_promotes_them(sysadmin_client, tenant_a):
+    from django.contrib.auth import get_user_model
+
+    from tenants.models import Membership
+
+    user = get_user_model().objects.create_user(username="erin", password="x-Long-enough-1")
+    Membership.objects.create(user=user, tenant=tenant_a, role=Membership.Role.EXTENSION)
+    answer = sysadmin_client.post("/tenants/acme/", {"username": "erin"}, follow=True)
+    assert "erin is now an administrator" in answer.content.decode()
+    assert Membership.objects.get(user=user, tenant=tenant_a).role == Membership.Role.ADMIN
