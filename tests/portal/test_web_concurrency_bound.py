@@ -2,8 +2,15 @@
 database connection of its own under ASGI), and never makes a live stream wait behind them."""
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 from portal.asgi import BoundedRequests
+
+
+def run(coroutine_function):
+    """asyncio.run in a thread of its own: the browser tests' Playwright keeps an event loop in this one."""
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(lambda: asyncio.run(coroutine_function())).result()
 
 
 class SlowApp:
@@ -35,7 +42,7 @@ def test_a_burst_of_requests_enters_django_at_most_limit_at_a_time():
         await asyncio.gather(*requests)
         return inside_while_held, app.most, app.inside
 
-    inside_while_held, most, left = asyncio.run(burst())
+    inside_while_held, most, left = run(burst)
     assert inside_while_held == 3 and most == 3 and left == 0
 
 
@@ -51,4 +58,4 @@ def test_live_streams_do_not_wait_for_a_slot_nor_take_one():
         await asyncio.gather(ordinary, *streams)
         return inside
 
-    assert asyncio.run(streams_beside_a_full_worker()) == 6
+    assert run(streams_beside_a_full_worker) == 6
