@@ -70,15 +70,18 @@ def presence_key(schema_name: str, user_id: int) -> str:
 
 
 _client: redis.Redis | None = None
+_client_url = ""
 _script = None
 _paused_until = 0.0
 
 
 def client() -> redis.Redis:
-    global _client, _script
-    if _client is None:
+    """One client per process, made again if REDIS_URL changed (tests point the settings at another Redis)."""
+    global _client, _client_url, _script
+    if _client is None or _client_url != settings.REDIS_URL:
         _client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=settings.REDIS_TIMEOUT,
                                        socket_connect_timeout=settings.REDIS_TIMEOUT, retry=None)
+        _client_url = settings.REDIS_URL
         _script = _client.register_script(PUBLISH_SCRIPT)
     return _client
 

@@ -15,6 +15,7 @@ from django.core.cache import cache
 from django_tenants.utils import tenant_context
 
 from messaging import dispatch
+from messaging.live import publication as live_publication
 from messaging.models import Message, WebhookEvent
 from messaging.services.configuration import sms_configurations
 from tests.messaging.factories import RECIPIENT, build_acme, callback
@@ -35,6 +36,7 @@ def redis_at_hand(private_redis, settings):
         yield private_redis
     private_redis.resume()
     dispatch._paused_until.clear()
+    live_publication._paused_until = 0.0  # the live events paused on the hung Redis too
 
 
 @pytest.fixture
