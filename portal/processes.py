@@ -23,7 +23,8 @@ Before web, worker or beat starts, the system check of messaging/checks.py makes
 decrypts the stored secrets: a wrong key stops the start with the reason.
 
 Variables read here: WEB_BIND (default 0.0.0.0:$PORT, PORT defaulting to 8000), LOG_LEVEL (Celery's
-log level, INFO), WEB_CONCURRENCY (gunicorn reads it itself).
+log level, INFO), WEB_THREADS (4: the web's DB_POOL_SIZE unless that is set), WEB_CONCURRENCY (gunicorn
+reads it itself).
 """
 
 import os
@@ -53,6 +54,9 @@ PROCESSES: dict[str, tuple[tuple[str, ...], ...]] = {
     "release": (("-m", "django", "migrate_schemas"),
                 ("-m", "django", "bootstrap_portal", "--credentials-file", str(CREDENTIALS_FILE))),
 }
+# Settings a process gets unless the environment says otherwise: the web's connection pool, one connection per
+# request it lets into Django at once (portal/asgi.py, WEB_THREADS).
+DEFAULT_ENVIRONMENT: dict[str, dict[str, str]] = {"web": {"DB_POOL_SIZE": "{WEB_THREADS}"}}
 NAMES = tuple(PROCESSES)
 # The long-running processes: each checks first that FIELD_ENCRYPTION_KEY reads the stored secrets.
 SERVING = ("web", "worker", "beat")
@@ -62,6 +66,7 @@ def _values(env: Mapping[str, str]) -> dict[str, str]:
     return {
         "WEB_BIND": env.get("WEB_BIND") or f"0.0.0.0:{env.get('PORT') or 8000}",
         "LOG_LEVEL": (env.get("LOG_LEVEL") or "INFO").upper(),
+        "WEB_THREADS": env.get("WEB_THREADS") or "4",
     }
 
 
@@ -127,6 +132,9 @@ def main(argv: list[str]) -> int:
         if finished.returncode != 0:
             print(f"{shlex.join(argv)} failed (exit code {finished.returncode})", file=sys.stderr)
             return finished.returncode
+    values = _values(os.environ)
+    for variable, value in DEFAULT_ENVIRONMENT.get(names[-1], {}).items():
+        os.environ.setdefault(variable, value.format(**values))
     sys.stdout.flush()
     os.execv(planned[-1][0], planned[-1])
     return 0  # not reached

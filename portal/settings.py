@@ -133,6 +133,20 @@ except ValueError as exc:  # the URL holds the password: name the variable, neve
     raise ImproperlyConfigured(f"DATABASE_URL must be postgres://user:password@host:port/name ({exc})") from None
 DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A connection pool per process, of this many connections (0: none). The web process gets one from the process
+# table (portal/processes.py: WEB_THREADS): under ASGI every request runs in a new thread, so without a pool
+# each request would open a PostgreSQL connection of its own (about 5 ms of CPU each). Celery's prefork workers
+# keep their persistent connections (DB_CONN_MAX_AGE) instead: a pool's threads do not survive a fork.
+DB_POOL_SIZE = env_int("DB_POOL_SIZE", 0, minimum=0)
+if DB_POOL_SIZE:
+    # Django checks each connection as it leaves the pool (CONN_HEALTH_CHECKS): a restarted PostgreSQL's dead
+    # connections are replaced, not handed to a request.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps them; Django refuses both at once
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1, "max_size": DB_POOL_SIZE,
+        # A request waits this long for a connection while PostgreSQL is away, then answers 503.
+        "timeout": 3,
+    }
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 
 REDIS_URL = required("REDIS_URL")
