@@ -1,53 +1,24 @@
-"""The Inbox's forms: the reply box of a thread, New conversation and Inbox settings (field formats only; who may write
-from which extension, and every sending rule, are in services/conversations/replies.py and outbound/)."""
-
-import uuid
+"""The Inbox's forms: the reply box of a thread, New conversation and Inbox settings (field formats only; who
+may write from which extension, and every sending rule, are in services/conversations/replies.py and outbound/)."""
 
 from django import forms
-from django.conf import settings
 
-from messaging.forms.messages import NUMBER_SEPARATORS, MultipleFileField, MultipleFileInput
+from messaging.forms.messages import NUMBER_SEPARATORS, SendForm
 from messaging.models import InboxPreference
-from messaging.services.outbound.compose import MAX_TEXT_LENGTH
 
 
 def _extension_choices(extensions) -> list[tuple[str, str]]:
     return [(extension.number, str(extension)) for extension in extensions]
 
 
-class _SendForm(forms.Form):
-    """Text, attachments and the one-time token (submitted twice, it sends once), as on Compose."""
+class _SendForm(SendForm):
+    """Compose's text, attachments and one-time token, in the Inbox's smaller box."""
 
-    KEY_PREFIX = "inbox"
-
-    text = forms.CharField(
-        required=False, max_length=MAX_TEXT_LENGTH, strip=False,
-        widget=forms.Textarea(attrs={"rows": 2, "maxlength": MAX_TEXT_LENGTH, "data-segment-counter": "1",
-                                     "placeholder": "Message"}),
-    )
-    media = MultipleFileField(
-        label="Attachments", required=False,
-        widget=MultipleFileInput(attrs={"accept": ",".join(settings.MMS_ALLOWED_TYPES)}),
-        help_text=f"Up to {settings.MMS_MAX_ITEMS} files, {settings.MMS_MAX_BYTES // 1000:,} kB in total, sent as MMS.",
-    )
-    token = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+    TEXT_ROWS = 2
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["token"].initial = uuid.uuid4().hex
-
-    def renew_token(self) -> None:
-        """Give the form shown again a fresh token, so that pressing Send sends a new message."""
-        self.data = self.data.copy()
-        self.data["token"] = uuid.uuid4().hex
-
-    def idempotency_key(self) -> str | None:
-        token = self.cleaned_data.get("token")
-        return f"{self.KEY_PREFIX}:{token}" if token else None
-
-    def clean_text(self) -> str:
-        # Browsers submit line breaks as CRLF; the counter (and the phone) sees one character.
-        return self.cleaned_data["text"].replace("\r\n", "\n")
+        self.fields["text"].widget.attrs["placeholder"] = "Message"
 
 
 class ReplyForm(_SendForm):
@@ -74,6 +45,7 @@ class ReplyForm(_SendForm):
 
 class NewConversationForm(_SendForm):
     KEY_PREFIX = "conversation"
+    TEXT_ROWS = 4
     field_order = ["to", "from_extension", "text", "media", "token"]
 
     to = forms.CharField(
@@ -88,7 +60,6 @@ class NewConversationForm(_SendForm):
             label="From extension", choices=choices if len(choices) == 1 else [("", "Choose an extension"), *choices],
             help_text="The outbound rules decide the sending number from the extension and the recipients.",
         )
-        self.fields["text"].widget.attrs["rows"] = 4
         self.order_fields(self.field_order)
 
     def clean_to(self) -> list[str]:

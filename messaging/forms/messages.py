@@ -47,18 +47,16 @@ class ExtensionChoiceField(forms.ModelChoiceField):
         return str(obj)
 
 
-class ComposeForm(forms.Form):
-    from_extension = ExtensionChoiceField(
-        label="From extension", queryset=Extension.objects.none(), empty_label="Choose an extension",
-        help_text="The outbound rules decide the sending number from the extension and the recipients.",
-    )
-    to = forms.CharField(
-        label="To", widget=forms.Textarea(attrs={"rows": 2, "spellcheck": "false"}),
-        help_text="One or more numbers, separated by commas or new lines (several make a group message).",
-    )
+class SendForm(forms.Form):
+    """Text, attachments and a one-time token made when the form is shown: submitted twice, it sends once (the
+    token is the user's idempotency key, prefixed by KEY_PREFIX). Compose and the Inbox's forms build on it."""
+
+    KEY_PREFIX = ""
+    TEXT_ROWS = 5
+
     text = forms.CharField(
         required=False, max_length=MAX_TEXT_LENGTH, strip=False,
-        widget=forms.Textarea(attrs={"rows": 5, "maxlength": MAX_TEXT_LENGTH, "data-segment-counter": "1"}),
+        widget=forms.Textarea(attrs={"maxlength": MAX_TEXT_LENGTH, "data-segment-counter": "1"}),
     )
     media = MultipleFileField(
         label="Attachments", required=False,
@@ -66,13 +64,11 @@ class ComposeForm(forms.Form):
         help_text=f"Optional: up to {settings.MMS_MAX_ITEMS} files, {settings.MMS_MAX_BYTES // 1000:,} kB in "
         "total, sent as MMS.",
     )
-    # A one-time token made when the form is shown: submitted twice, it sends once (the idempotency key).
     token = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["from_extension"].queryset = Extension.objects.exclude(
-            send_sms=Extension.SendSms.NOT_ALLOWED).order_by("number")
+        self.fields["text"].widget.attrs["rows"] = self.TEXT_ROWS
         self.fields["token"].initial = uuid.uuid4().hex
 
     def renew_token(self) -> None:
@@ -83,14 +79,33 @@ class ComposeForm(forms.Form):
     def idempotency_key(self) -> str | None:
         """The token as an idempotency key of the user's; None for a form posted without one."""
         token = self.cleaned_data.get("token")
-        return f"compose:{token}" if token else None
-
-    def clean_to(self) -> list[str]:
-        return [part.strip() for part in NUMBER_SEPARATORS.split(self.cleaned_data["to"]) if part.strip()]
+        return f"{self.KEY_PREFIX}:{token}" if token else None
 
     def clean_text(self) -> str:
         # Browsers submit line breaks as CRLF; the counter (and the phone) sees one character.
         return self.cleaned_data["text"].replace("\r\n", "\n")
+
+
+class ComposeForm(SendForm):
+    KEY_PREFIX = "compose"
+    field_order = ["from_extension", "to", "text", "media", "token"]
+
+    from_extension = ExtensionChoiceField(
+        label="From extension", queryset=Extension.objects.none(), empty_label="Choose an extension",
+        help_text="The outbound rules decide the sending number from the extension and the recipients.",
+    )
+    to = forms.CharField(
+        label="To", widget=forms.Textarea(attrs={"rows": 2, "spellcheck": "false"}),
+        help_text="One or more numbers, separated by commas or new lines (several make a group message).",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["from_extension"].queryset = Extension.objects.exclude(
+            send_sms=Extension.SendSms.NOT_ALLOWED).order_by("number")
+
+    def clean_to(self) -> list[str]:
+        return [part.strip() for part in NUMBER_SEPARATORS.split(self.cleaned_data["to"]) if part.strip()]
 
     def service_arguments(self) -> dict:
         data = self.cleaned_data
