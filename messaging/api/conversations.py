@@ -32,7 +32,6 @@ from messaging.views.media import attachment_response
 from portal.api.schema import ERROR_REF
 
 PREVIEW_LENGTH = 160
-MAX_QUERY_LENGTH = 200
 ID = "[0-9]{1,18}"  # a bigger number than PostgreSQL's bigint is no conversation, not a database error
 BAD_QUERY = OpenApiResponse(ERROR_REF, description="A query parameter is not valid (`fields` says which).")
 KEY_REUSED = OpenApiResponse(ERROR_REF, description="The Idempotency-Key was used for another message.")
@@ -111,7 +110,7 @@ class ConversationFilterSerializer(PageQuerySerializer):
         required=False, default=False,
         help_text="true: only conversations with messages this user has not read; false (the default): all.")
     q = serializers.CharField(
-        max_length=MAX_QUERY_LENGTH, required=False, allow_blank=True,
+        max_length=conversation_selectors.MAX_QUERY_LENGTH, required=False, allow_blank=True,
         help_text="A number (any format, or 3+ of its digits) among the participants and our number, or words "
         "of any message's text.")
 

@@ -3,12 +3,18 @@ may write from which extension, and every sending rule, are in services/conversa
 
 from django import forms
 
-from messaging.forms.messages import NUMBER_SEPARATORS, SendForm
+from messaging.forms.messages import NUMBER_SEPARATORS, FilterForm, SendForm
 from messaging.models import InboxPreference
+from messaging.selectors.conversations import MAX_QUERY_LENGTH
 
 
 def _extension_choices(extensions) -> list[tuple[str, str]]:
     return [(extension.number, str(extension)) for extension in extensions]
+
+
+class InboxFilterForm(FilterForm):
+    q = forms.CharField(required=False, max_length=MAX_QUERY_LENGTH, label="Search")
+    unread = forms.BooleanField(required=False, label="Unread only")
 
 
 class _SendForm(SendForm):

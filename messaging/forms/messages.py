@@ -13,14 +13,9 @@ from messaging.services.outbound.compose import MAX_TEXT_LENGTH
 NUMBER_SEPARATORS = re.compile(r"[,;\n\r]+")
 
 
-class MessageFilterForm(forms.Form):
-    direction = forms.ChoiceField(required=False, choices=[("", "Any direction"), *Message.Direction.choices])
-    status = forms.ChoiceField(required=False, choices=[("", "Any status"), *Message.Status.choices])
-    extension = forms.CharField(required=False, max_length=16,
-                                widget=forms.TextInput(attrs={"placeholder": "Extension, e.g. 101"}))
-    number = forms.CharField(required=False, max_length=32,
-                             widget=forms.TextInput(attrs={"placeholder": "Number, e.g. +19195550199"}))
-    unrouted = forms.BooleanField(required=False, label="Unrouted only")
+class FilterForm(forms.Form):
+    """A list's filters from the query string: each validated (a NUL, an over-long value is a field error),
+    never a server error."""
 
     def filters(self) -> dict[str, str]:
         """The valid, non-empty filters; an invalid one is dropped (the form shows its error)."""
@@ -28,6 +23,16 @@ class MessageFilterForm(forms.Form):
             return {}
         self.is_valid()
         return {key: value for key, value in self.cleaned_data.items() if value}
+
+
+class MessageFilterForm(FilterForm):
+    direction = forms.ChoiceField(required=False, choices=[("", "Any direction"), *Message.Direction.choices])
+    status = forms.ChoiceField(required=False, choices=[("", "Any status"), *Message.Status.choices])
+    extension = forms.CharField(required=False, max_length=16,
+                                widget=forms.TextInput(attrs={"placeholder": "Extension, e.g. 101"}))
+    number = forms.CharField(required=False, max_length=32,
+                             widget=forms.TextInput(attrs={"placeholder": "Number, e.g. +19195550199"}))
+    unrouted = forms.BooleanField(required=False, label="Unrouted only")
 
 
 class MultipleFileInput(forms.ClearableFileInput):

@@ -32,6 +32,8 @@ from messaging.numbers import InvalidNumber, to_e164
 from messaging.selectors.messages import Page, decode_cursor
 from tenants.access import EXTENSION_ROLE
 
+MAX_QUERY_LENGTH = 200  # characters of an Inbox search (screen and API)
+
 
 @dataclass(frozen=True)
 class Reader:

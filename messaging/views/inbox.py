@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from messaging import live
 from messaging.exceptions import IdempotencyKeyReused, MessagingError
-from messaging.forms.inbox import NewConversationForm, ReplyForm
+from messaging.forms.inbox import InboxFilterForm, NewConversationForm, ReplyForm
 from messaging.models import Conversation, Message, MessageMedia
 from messaging.selectors import conversations as conversation_selectors
 from messaging.services.conversations import read_state, replies
@@ -26,7 +26,6 @@ from portal.forms import show_service_error
 
 PAGE_SIZE = 50
 THREAD_SIZE = 100
-MAX_QUERY_LENGTH = 100
 
 
 def reader_of(request) -> conversation_selectors.Reader:
@@ -54,13 +53,14 @@ def inbox(request):
     if request.GET.get("fragment") == "count":
         return _fragment(request, "messaging/inbox/_unread_badge.html",
                          {"unread_total": conversation_selectors.count_unread_conversations(reader)})
-    q = request.GET.get("q", "").strip()[:MAX_QUERY_LENGTH]
-    unread = request.GET.get("unread") in ("1", "on", "true")
+    form = InboxFilterForm(request.GET or None)
+    chosen = form.filters()
+    q, unread = chosen.get("q", ""), bool(chosen.get("unread"))
     conversations = conversation_selectors.list_conversations(reader, q=q, unread=unread)
     page = Paginator(conversations, PAGE_SIZE).get_page(request.GET.get("page"))
     filters = {key: value for key, value in {"q": q, "unread": "1" if unread else ""}.items() if value}
     context = {
-        "page": page, "q": q, "unread": unread, "filtered": bool(filters),
+        "page": page, "q": q, "unread": unread, "filtered": bool(filters), "search_errors": form.errors.get("q"),
         "page_query": urlencode(filters) + "&" if filters else "",
         "unread_total": conversation_selectors.count_unread_conversations(reader),
     }

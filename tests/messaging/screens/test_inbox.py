@@ -227,3 +227,12 @@ def test_a_group_reply_shows_who_received_it_and_who_did_not_and_why(acme, clien
     html = client_a.get(thread_url(group.conversation)).content.decode()
     assert f'data-number="{CAROL}">{CAROL}: Delivered' in html
     assert '+19195550177: Failed — The destination number is not SMS-enabled.' in html
+
+
+@pytest.mark.parametrize("query", ["%00", "Carol%00", "9" * 201])
+def test_a_search_nobody_could_type_is_a_field_error_not_a_server_error(acme, client_a, query):
+    inbound(sender=CAROL, extensions=[acme.ext.sales])
+    page = client_a.get(f"{INBOX}?q={query}")
+    assert page.status_code == 200
+    assert 'data-testid="search-error"' in page.content.decode()
+    assert CAROL in page.content.decode()  # the bad search is dropped, the list still shows
