@@ -112,7 +112,17 @@ def notify_inbound(*, message_id: int) -> int:
 
 def owed_users(message: Message) -> list:
     """The users who want a mail about `message` and have no decision recorded for it yet."""
-    return list(
+    return list(_owed(message).order_by("pk"))
+
+
+def anyone_owed(message: Message) -> bool:
+    """Whether some user wants a mail about `message`: one query, so that inbound processing queues the
+    task only then, not for every message."""
+    return _owed(message).exists()
+
+
+def _owed(message: Message):
+    return (
         get_user_model().objects.filter(
             pk__in=ExtensionAssignment.objects.filter(extension__received_messages=message).values("user_id"),
             is_active=True,
@@ -120,7 +130,6 @@ def owed_users(message: Message) -> list:
         .filter(pk__in=InboxPreference.objects.filter(email_on_inbound=True).values("user_id"))
         .exclude(email="")
         .exclude(pk__in=NotificationSent.objects.filter(message=message).values("user_id"))
-        .order_by("pk")
     )
 
 

@@ -11,7 +11,7 @@ from messaging import dispatch
 from messaging.bandwidth.segments import count_segments
 from messaging.exceptions import CallbackNotRetryable
 from messaging.models import Message, MessageMedia, OptOut, SmsConfiguration, WebhookEvent
-from messaging.services.conversations import threads
+from messaging.services.conversations import notifications, threads
 from messaging.services.inbound import payload
 from messaging.services.inbound.routing import inbound_route
 from messaging.services.outbound.status import EVENT_STATUS, apply_delivery_event
@@ -168,7 +168,7 @@ def receive_message(*, event: WebhookEvent, configuration: SmsConfiguration) -> 
     message.unrouted = not message.routed_to.exists()
     message.save(update_fields=["unrouted"])
     threads.join_conversation(message, extensions=route.extensions, received_on=our_number)
-    if route.extensions:
+    if route.extensions and notifications.anyone_owed(message):
         # Also for the second event of a group message, which may route it to more extensions: the task
         # mails each user at most once per message.
         dispatch.on_commit("messaging.notify_inbound", message.pk)

@@ -129,3 +129,14 @@ def test_a_mail_the_server_did_not_take_is_sent_on_the_next_run(inbox, settings)
     tasks.notify_inbound(message.pk)
     tasks.notify_inbound(message.pk)
     assert len(mail.outbox) == 1
+
+
+def test_no_task_is_queued_when_nobody_wants_a_mail(inbox, django_capture_on_commit_callbacks):
+    InboxPreference.objects.filter(user=inbox.carol).update(email_on_inbound=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        inbox.receive(carrier_id="nobody-wants-it")
+    assert inbox.notify_tasks() == []
+    InboxPreference.objects.filter(user=inbox.carol).update(email_on_inbound=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        wanted = inbox.receive(carrier_id="carol-wants-it")
+    assert inbox.notify_tasks() == [wanted.pk]
