@@ -9,6 +9,7 @@ was silently shadowed by the settings' CELERY_TASK_ALWAYS_EAGER; under plain nam
 import os
 from collections.abc import Iterator, Mapping
 
+from celery.signals import task_postrun, task_prerun
 from tenant_schemas_celery.app import CeleryApp
 
 from portal.broker import forget_acknowledged_messages_locally
@@ -44,4 +45,22 @@ class _CelerySettings(Mapping):
 forget_acknowledged_messages_locally()
 app = CeleryApp("portal")
 app.config_from_object(_CelerySettings())
+# Celery's Django fixup closes every database connection before and after each task unless it finds
+# CELERY_DB_REUSE_MAX, under that upper-case name only (the settings mapping above cannot serve it): two new
+# PostgreSQL connections per task, most of a small task's time. With it the fixup closes them only every
+# 2 x this many tasks, and _keep_connections below applies Django's own per-request rule instead.
+app.conf.update(CELERY_DB_REUSE_MAX=1000)
 app.autodiscover_tasks()
+
+
+@task_prerun.connect
+@task_postrun.connect
+def _keep_connections(sender=None, **kwargs) -> None:
+    """Around every task, what Django does around every request: a connection older than DB_CONN_MAX_AGE,
+    or broken (an error occurred and CONN_HEALTH_CHECKS finds it unusable: PostgreSQL restarted), is
+    closed, so the next query reconnects; a healthy one is kept for the next task."""
+    if getattr(getattr(sender, "request", None), "is_eager", False):
+        return  # an eager task runs inside the caller's request or transaction
+    from django.db import close_old_connections
+
+    close_old_connections()

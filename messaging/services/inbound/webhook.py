@@ -13,15 +13,14 @@ from binascii import Error as Base64Error
 from django.conf import settings
 from django.db import connection, transaction
 
-from messaging import dispatch
 from messaging.exceptions import CallbackRejected
 from messaging.models import WebhookEvent
+from messaging.services.inbound import handoff
 
 # A surrogate can only enter through a \uD800-\uDFFF escape: only then is the parsed body checked.
 ESCAPED_SURROGATE = re.compile(r"\\u[dD][89abcdefABCDEF]")
 IDENTITY_LIMITS = {"type": 40, "message_id": 64, "to": 32, "time": 40}
 MAX_EVENTS = 1000
-HANDOFF_BATCH = 100
 
 
 def credentials_match(authorization: str | None, *, username: str, password: str) -> bool:
@@ -133,11 +132,9 @@ def record_callbacks(*, configuration_id: int, events: list[dict]) -> tuple[int,
     rows = [
         dict(zip(("etype", "mid", "rcpt", "etime"), identity(event), strict=True), payload=event) for event in events
     ]
+    schema_name = connection.schema_name
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(INSERT_SQL, [configuration_id, json.dumps(rows)])
         stored_ids = [row[0] for row in cursor.fetchall()]
-        # One publish per HANDOFF_BATCH events, not one per event: 1,000 publishes took Bandwidth's whole
-        # patience (~10 s); batches of a hundred still spread a big callback over several workers.
-        for start in range(0, len(stored_ids), HANDOFF_BATCH):
-            dispatch.on_commit("messaging.process_callbacks", stored_ids[start:start + HANDOFF_BATCH])
+        transaction.on_commit(lambda: handoff.callbacks_stored(schema_name=schema_name, event_ids=stored_ids))
     return len(stored_ids), len(events) - len(stored_ids)
