@@ -26,7 +26,11 @@ class Conversation(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["our_number", "participants"], name="conversation_number_participants"),
         ]
-        indexes = [models.Index(fields=["-last_message_at", "-id"], name="conversation_newest")]
+        indexes = [
+            models.Index(fields=["-last_message_at", "-id"], name="conversation_newest"),
+            # Unread counts compare each conversation's last message with the reader's mark in one merge.
+            models.Index(fields=["id"], include=["last_message"], name="conversation_last_message"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.our_number} ↔ {', '.join(self.participants)}"
@@ -51,6 +55,9 @@ class ConversationRead(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["conversation", "user"], name="conversation_read_unique"),
         ]
+        # One reader's marks in conversation order, without visiting the table (unread counts).
+        indexes = [models.Index(fields=["user", "conversation"], include=["last_read_message_id"],
+                                name="conversation_read_user")]
 
     def __str__(self) -> str:
         return f"user {self.user_id} read {self.conversation_id} up to {self.last_read_message_id}"

@@ -1,8 +1,9 @@
 import uuid
 
 from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
+from django.db.models.functions import Upper
 
 from messaging.models.extension import Extension
 from messaging.models.sms_configuration import SmsConfiguration
@@ -69,6 +70,11 @@ class Message(models.Model):
             models.Index(fields=["direction", "-created_at"], name="message_direction_created"),
             # A thread's page and a conversation's unread count (inbound after the last read id).
             models.Index(fields=["conversation", "direction", "id"], name="message_conversation"),
+            # The Unrouted box and its count, newest first, whatever the size of the log.
+            models.Index(fields=["-created_at", "-id"], name="message_unrouted_newest",
+                         condition=models.Q(direction="in", unrouted=True)),
+            # The Inbox's search in message text (icontains is UPPER(text) LIKE); needs pg_trgm (migration 0016).
+            GinIndex(OpClass(Upper("text"), name="gin_trgm_ops"), name="message_text_trgm"),
         ]
         constraints = [
             # A group message reaches each of our numbers as its own event: one carrier message, one row,

@@ -12,10 +12,13 @@ import json
 from dataclasses import dataclass
 
 from django.db.models import (
+    BigIntegerField,
+    Case,
     CharField,
     Count,
     Exists,
     F,
+    FilteredRelation,
     Func,
     IntegerField,
     OuterRef,
@@ -24,6 +27,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Value,
+    When,
 )
 from django.db.models.functions import Coalesce
 
@@ -33,6 +37,8 @@ from messaging.selectors.messages import Page, decode_cursor
 from tenants.access import EXTENSION_ROLE
 
 MAX_QUERY_LENGTH = 200  # characters of an Inbox search (screen and API)
+NUMBER_CHARACTERS = frozenset("+0123456789")
+UNREAD_BADGE_CAP = 100  # the badge counts unread conversations up to this many, then says "99+"
 
 
 @dataclass(frozen=True)
@@ -75,18 +81,49 @@ def visible_conversations(reader: Reader) -> QuerySet[Conversation]:
     return conversations
 
 
-def with_unread(conversations: QuerySet[Conversation], reader: Reader) -> QuerySet[Conversation]:
-    """Annotate `unread`: inbound messages after the reader's last read one."""
-    last_read = ConversationRead.objects.filter(conversation_id=OuterRef("pk"), user_id=reader.user_id).values(
-        "last_read_message_id")[:1]
+def with_unread(conversations: QuerySet[Conversation], reader: Reader, *,
+                join: bool = False) -> QuerySet[Conversation]:
+    """Annotate `last_read` (the reader's read mark, 0 if none) and `unread`: inbound messages after it,
+    counted while the conversation's last message is after the mark (once the reader has seen the last
+    message, the conversation is read). `join`: see with_last_read."""
+    conversations = with_last_read(conversations, reader, join=join)
     unread = (
-        Message.objects.filter(conversation_id=OuterRef("pk"), direction=Message.Direction.INBOUND,
-                               pk__gt=OuterRef("last_read"))
-        .order_by().values("conversation_id").annotate(n=Count("*")).values("n")
+        _inbound_after_last_read().order_by().values("conversation_id").annotate(n=Count("*")).values("n")
     )
+    return conversations.annotate(unread=Case(
+        When(_maybe_unread(), then=Coalesce(Subquery(unread, output_field=IntegerField()), Value(0))),
+        default=Value(0), output_field=IntegerField(),
+    ))
+
+
+def with_last_read(conversations: QuerySet[Conversation], reader: Reader, *,
+                   join: bool = True) -> QuerySet[Conversation]:
+    """Annotate `last_read`. With `join`, a join on the reader's one read row (unique per conversation and
+    user): the planner then merges the reads with the conversations in one pass, which filtering on unread
+    needs; without, a lookup per row returned, cheaper for one page (and the page's count stays a plain
+    count of conversations)."""
+    if not join:
+        mark = ConversationRead.objects.filter(conversation_id=OuterRef("pk"), user_id=reader.user_id).values(
+            "last_read_message_id")[:1]
+        return conversations.annotate(last_read=Coalesce(Subquery(mark), Value(0), output_field=BigIntegerField()))
     return conversations.annotate(
-        last_read=Coalesce(Subquery(last_read), Value(0), output_field=IntegerField()),
-    ).annotate(unread=Coalesce(Subquery(unread, output_field=IntegerField()), Value(0)))
+        my_read=FilteredRelation("reads", condition=Q(reads__user_id=reader.user_id)),
+    ).annotate(last_read=Coalesce(F("my_read__last_read_message_id"), Value(0), output_field=BigIntegerField()))
+
+
+def only_unread(conversations: QuerySet[Conversation]) -> QuerySet[Conversation]:
+    """Of conversations annotated by with_last_read, those with unread messages. The cheap comparison with
+    the last message comes first, so only those conversations are probed for an inbound message."""
+    return conversations.filter(_maybe_unread()).filter(Exists(_inbound_after_last_read()))
+
+
+def _maybe_unread() -> Q:
+    return Q(last_message_id__isnull=True) | Q(last_message_id__gt=F("last_read"))
+
+
+def _inbound_after_last_read() -> QuerySet[Message]:
+    return Message.objects.filter(conversation_id=OuterRef("pk"), direction=Message.Direction.INBOUND,
+                                  pk__gt=OuterRef("last_read"))
 
 
 def list_conversations(reader: Reader, *, q: str = "", unread: bool = False) -> QuerySet[Conversation]:
@@ -95,21 +132,27 @@ def list_conversations(reader: Reader, *, q: str = "", unread: bool = False) -> 
     `q` matches a number (any format to_e164 reads, or digits of one) among our number and the
     participants, or words of any message's text; `unread` keeps only conversations with unread messages.
     """
-    conversations = with_unread(visible_conversations(reader), reader).select_related("last_message").prefetch_related(
-        _linked_extensions())
+    conversations = with_unread(visible_conversations(reader), reader, join=unread).select_related(
+        "last_message").prefetch_related(_linked_extensions())
     q = (q or "").strip()
     if q:
         # A partial number is looked for in the participants as one string.
         participants_text = Func(F("participants"), Value(","), function="array_to_string", output_field=CharField())
         conversations = conversations.alias(participants_text=participants_text).filter(_search(q))
     if unread:
-        conversations = conversations.filter(unread__gt=0)
+        conversations = only_unread(conversations)
     return conversations.order_by("-last_message_at", "-id")
 
 
 def _search(q: str) -> Q:
-    in_text = Exists(Message.objects.filter(conversation_id=OuterRef("pk"), text__icontains=q))
-    condition = Q(in_text) | Q(our_number__contains=q)
+    # The messages whose text matches, found once through the trigram index (message_text_trgm), not probed
+    # conversation by conversation.
+    in_text = Message.objects.filter(text__icontains=q, conversation_id__isnull=False).values("conversation_id")
+    condition = Q(pk__in=in_text)
+    if set(q) <= NUMBER_CHARACTERS:
+        # Our numbers are E.164: words cannot be part of one, and leaving the test out lets the search start
+        # from the matching messages instead of walking every conversation.
+        condition |= Q(our_number__contains=q)
     try:
         number = to_e164(q)
     except InvalidNumber:
@@ -177,8 +220,12 @@ def conversation_extension_ids(conversation_id: int) -> list[int]:
 
 
 def count_unread_conversations(reader: Reader) -> int:
-    """How many of the reader's conversations have unread messages (the badge beside Inbox)."""
-    return with_unread(visible_conversations(reader), reader).filter(unread__gt=0).count()
+    """How many of the reader's conversations have unread messages (the badge beside Inbox), counted up to
+    UNREAD_BADGE_CAP: the badge shows "99+" beyond, and the count stops there instead of probing every
+    conversation of the tenant."""
+    # No order: the planner may then merge the reads with the conversations in id order.
+    unread = only_unread(with_last_read(visible_conversations(reader), reader)).order_by()
+    return unread[:UNREAD_BADGE_CAP].count()
 
 
 def list_thread_page(conversation: Conversation, *, before: int | None = None,

@@ -14,3 +14,10 @@ def inbox_unread_badge(context) -> dict:
     request = context["request"]
     reader = conversation_selectors.reader_for(request.user, request.tenant_role)
     return {"unread_total": conversation_selectors.count_unread_conversations(reader)}
+
+
+@register.filter
+def badge_count(total: int) -> str:
+    """The unread badge's text: the count, or "99+" once count_unread_conversations reached its cap."""
+    cap = conversation_selectors.UNREAD_BADGE_CAP
+    return f"{cap - 1}+" if total >= cap else str(total)
