@@ -282,7 +282,7 @@ CELERY_TASK_IGNORE_RESULT = True
 if BROKER_IS_RABBITMQ:
     # Seconds a connection to RabbitMQ (TCP and AMQP handshake) or the broker's confirmation of a publish may
     # take before the publish counts as failed (messaging.dispatch then leaves the row to the sweepers).
-    AMQP_TIMEOUT = env_float("AMQP_TIMEOUT", 2.0, above=0)
+    AMQP_TIMEOUT = env_float("AMQP_TIMEOUT", 0.5, above=0)
     # Quorum queues: replicated (Raft) and durable, and messages published persistent, so a task survives a
     # broker restart or the loss of a node of a cluster; classic queues are deprecated for this use.
     # Celery declares the default queue and every queue named by -Q or a route this way.
