@@ -72,4 +72,3 @@ class WholeSecondDelays:
         """Celery's own test for sending a delayed task through the broker (celery/app/base.py)."""
         driver_type = self.producer_pool.connections.connection.transport.driver_type
         return detect_quorum_queues(self, driver_type)[0]
-
