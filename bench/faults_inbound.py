@@ -195,6 +195,14 @@ class PrivateRabbitMQ:
             os.killpg(self.process.pid, signal.SIGKILL)  # an Erlang helper left behind
         except (ProcessLookupError, AttributeError):
             pass
+        # Until the last process of the node is gone it may still write into the folder.
+        deadline = time.monotonic() + 10
+        while self.process is not None and time.monotonic() < deadline:
+            try:
+                os.killpg(self.process.pid, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.1)
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
