@@ -65,6 +65,8 @@ class PrivatePostgres:
             shutil.chown(self.folder, self.user)
             self.log.touch()
             shutil.chown(self.log, self.user)
+            # A temporary log folder is 0700 root: the server's user must reach its log in it.
+            self.log.parent.chmod(self.log.parent.stat().st_mode | 0o011)
         self._run(str(PG_BIN / "initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8")
         self._pg_ctl("start")
         return self
