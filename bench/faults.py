@@ -6,6 +6,7 @@ or `failed` with a reason; every acknowledged inbound event must be stored once 
 carrier message be one Message; every webhook answer must come within 2 s.
 
     .venv/bin/python bench/faults.py [--messages 1000] [--callbacks 1000] [--post-rate 10] [--timeout 1200]
+    .venv/bin/python bench/faults.py --broker rabbitmq     # the same with RabbitMQ as the Celery broker
 
 Starts, on 127.0.0.1: a private PostgreSQL cluster (initdb in a temporary folder, its own port: the
 restart stops nobody else's database; as root it runs as the `postgres` user), its own redis-server
@@ -29,6 +30,11 @@ the other delays are the code's own. The run:
 4. at 60%: SIGSTOPs redis-server for `--hang-seconds` (20), then SIGCONT: Redis accepts connections but
    answers nothing;
 5. at 80%: restarts PostgreSQL (`pg_ctl restart -m fast`);
+With `--broker rabbitmq` Celery's broker is a private RabbitMQ node (bench/faults_inbound.py: its own ports,
+data and cookie; quorum queues, as the settings declare them for an amqp:// CELERY_BROKER_URL) and Redis
+keeps the cache, the rate limiter and the live channel. Then step 3 SIGKILLs the RabbitMQ node and starts it
+again on its data 3 s later, Redis is restarted empty at 50%, and at 70% RabbitMQ is SIGSTOPped for
+`--hang-seconds` as Redis is at 60%.
 6. posts again every callback not answered 200 (as Bandwidth retries), waits until every message is
    `sent`, `delivered` or `failed` and every inbound event is processed (or `--timeout`), then compares
    the portal's rows with the simulator's record (by `tag`, Bandwidth's id, and the text) and with the
@@ -44,6 +50,7 @@ inbound event or message was lost or duplicated; a webhook answer was a 5xx or s
 
 import argparse
 import collections
+import contextlib
 import os
 import re
 import signal
@@ -76,6 +83,8 @@ def parse_args():
     parser.add_argument("--latency-ms", type=float, default=10.0, help="simulator latency per answer")
     parser.add_argument("--no-callbacks", action="store_true", help="no delivery callbacks: only "
                         "reconciliation can settle a lost answer")
+    parser.add_argument("--broker", choices=("redis", "rabbitmq"), default="redis",
+                        help="Celery's broker: the private redis-server, or a private RabbitMQ node")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--timeout", type=int, default=1200, help="seconds to wait for every message to settle")
     parser.add_argument("--keep-database", action="store_true")
@@ -93,21 +102,28 @@ def main() -> int:
     env: dict = {}
     rate_429 = args.error_rate / 2
     rate_5xx = (args.error_rate - rate_429) / (1 - rate_429)  # the simulator draws 429 first, then 5xx
+    rabbit = args.broker == "rabbitmq"
+    broker_faults = ("RabbitMQ SIGKILLed and restarted at 40%, Redis restarted empty at 50%, " if rabbit
+                     else "Redis restarted empty at 40%, ")
+    rabbit_hang = ", RabbitMQ hung as long at 70%" if rabbit else ""
     oc.say(f"machine: {oc.common.machine()}")
     oc.say(f"{args.messages} messages via the API at {args.post_rate:g}/s; simulator: {rate_429:.0%} 429, then "
            f"{rate_5xx:.1%} of the rest 5xx, {args.drop_rate:.0%} of accepted sends dropped, latency "
            f"{args.latency_ms:g} ms, callbacks {'off' if args.no_callbacks else 'on'}; Celery: worker A "
-           f"(prefork x2) SIGKILLed at 20%, worker B (prefork x2) started; beat; Redis restarted empty at 40%, "
-           f"hung {args.hang_seconds:g} s at 60%; PostgreSQL restarted at 80%; {args.callbacks} inbound callbacks "
+           f"(prefork x2) SIGKILLed at 20%, worker B (prefork x2) started; beat; broker {args.broker}; "
+           f"{broker_faults}Redis hung {args.hang_seconds:g} s at 60%{rabbit_hang}; "
+           f"PostgreSQL restarted at 80%; {args.callbacks} inbound callbacks "
            f"({args.group_share:.0%} group messages, {args.redeliver_share:.0%} posted twice)")
     try:
         with (oc.log_dir(args.logs, "bench-faults-") as logs, oc.Stack(logs) as stack,
-              inbound.PrivatePostgres(logs, keep=args.keep_database) as postgres):
+              inbound.PrivatePostgres(logs, keep=args.keep_database) as postgres,
+              (inbound.PrivateRabbitMQ(logs) if args.broker == "rabbitmq" else contextlib.nullcontext()) as rabbitmq):
             stack.start_redis()
             stack.start_simulator("--seed", str(args.seed), "--rate-limit-rate", f"{rate_429}", "--failure-rate",
                                   f"{rate_5xx}", "--drop-rate", str(args.drop_rate), "--latency-ms",
                                   str(args.latency_ms))
-            env = stack.configure_env(postgres.url("portal_bench_faults"), SMS_STUCK_AFTER_SECONDS="30")
+            broker = {"CELERY_BROKER_URL": rabbitmq.url} if rabbitmq else {}
+            env = stack.configure_env(postgres.url("portal_bench_faults"), SMS_STUCK_AFTER_SECONDS="30", **broker)
             try:
                 oc.prepare_database(env)
                 seeded = oc.seed(slug="bench-faults", senders=10, rate=100.0, sim_url=stack.sim_url,
@@ -116,7 +132,7 @@ def main() -> int:
                 with stack.gunicorn(workers=2):
                     stack.start_worker("workerA", 2)
                     stack.start_beat()
-                    answers, killed, poster, outages = run_chaos(stack, postgres, seeded, callbacks, args)
+                    answers, killed, poster, outages = run_chaos(stack, postgres, rabbitmq, seeded, callbacks, args)
                     settled = wait_settled(stack, seeded, args)
                 problems = verify(stack, seeded, answers, killed)
                 inbound_problems, lines = inbound.verify(seeded.tenant, callbacks, outages)
@@ -141,7 +157,7 @@ def main() -> int:
         return 1
 
 
-def run_chaos(stack, postgres, seeded, callbacks, args):
+def run_chaos(stack, postgres, rabbitmq, seeded, callbacks, args):
     """Post every message and every callback (background threads) and do the faults on the way. Returns
     index -> (HTTP status, seconds), the ids of the messages that were `sending` when the worker was
     killed, the callbacks' poster, and the faults as (name, start, end) on the poster's clock."""
@@ -182,9 +198,16 @@ def run_chaos(stack, postgres, seeded, callbacks, args):
     killed: list[int] = []
     fault("worker SIGKILL (worker B started)", lambda: killed.extend(kill_worker(stack, seeded)))
     wait_posted(answers, 0.4 * args.messages)
+    if rabbitmq:
+        fault("rabbitmq restart (SIGKILL, started again on its data 3 s later)",
+              lambda: oc.say(f"  RabbitMQ back after {rabbitmq.restart(3.0):.1f} s"))
+        wait_posted(answers, 0.5 * args.messages)
     fault("redis restart (down 3 s, comes back empty)", lambda: stack.restart_redis(3.0))
     wait_posted(answers, 0.6 * args.messages)
     fault(f"redis hang (SIGSTOP for {args.hang_seconds:g} s)", lambda: hang_redis(stack, args.hang_seconds))
+    if rabbitmq:
+        wait_posted(answers, 0.7 * args.messages)
+        fault(f"rabbitmq hang (SIGSTOP for {args.hang_seconds:g} s)", lambda: rabbitmq.pause(args.hang_seconds))
     wait_posted(answers, 0.8 * args.messages)
     fault("postgres restart (pg_ctl restart -m fast)", lambda: restart_postgres(postgres))
     for thread in threads:

@@ -1,5 +1,6 @@
-"""Parts of bench/faults.py: a private PostgreSQL cluster it may restart, and 1,000 inbound callbacks
-posted to the portal's webhook as Bandwidth would (timed, re-posted when not acknowledged), then checked.
+"""Parts of bench/faults.py: a private PostgreSQL cluster and a private RabbitMQ node it may restart, and
+1,000 inbound callbacks posted to the portal's webhook as Bandwidth would (timed, re-posted when not
+acknowledged), then checked.
 
 The callbacks: one `message-received` event per POST, each inbound message with its own carrier id. A
 share of the messages are group messages to two of the tenant's numbers: Bandwidth sends one event per
@@ -13,6 +14,8 @@ import collections
 import os
 import random
 import shutil
+import signal
+import socket
 import statistics
 import subprocess
 import tempfile
@@ -62,6 +65,8 @@ class PrivatePostgres:
             shutil.chown(self.folder, self.user)
             self.log.touch()
             shutil.chown(self.log, self.user)
+            # A temporary log folder is 0700 root: the server's user must reach its log in it.
+            self.log.parent.chmod(self.log.parent.stat().st_mode | 0o011)
         self._run(str(PG_BIN / "initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8")
         self._pg_ctl("start")
         return self
@@ -81,6 +86,126 @@ class PrivatePostgres:
             oc.say(f"the private PostgreSQL cluster is left in {self.data} (pg_ctl -D ... start to look)")
         else:
             shutil.rmtree(self.folder, ignore_errors=True)
+
+
+# --- a private RabbitMQ --------------------------------------------------------------------------------
+
+RABBITMQ_SERVER = "/usr/lib/rabbitmq/bin/rabbitmq-server"
+
+
+class PrivateRabbitMQ:
+    """A RabbitMQ node of its own (Debian's rabbitmq-server) on free ports of 127.0.0.1, its data, logs,
+    configuration and Erlang cookie in a temporary folder: killing it stops nobody else's broker. The
+    machine's epmd (port 4369) is shared, as Erlang nodes do; the node name is unique. As root the node
+    runs as the `rabbitmq` user. Its data stays between restarts: durable queues come back with it."""
+
+    def __init__(self, log_dir: Path):
+        self.port = oc.common.free_port()
+        self.dist_port = oc.common.free_port()
+        self.name = f"bench{os.getpid()}@localhost"
+        self.folder = Path(tempfile.mkdtemp(prefix="bench-faults-rabbitmq-"))
+        self.log = log_dir / "rabbitmq.log"
+        self.user = "rabbitmq" if os.geteuid() == 0 else None
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"amqp://guest:guest@127.0.0.1:{self.port}//"
+
+    def _env(self) -> dict:
+        folder = self.folder
+        return {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(folder), "LANG": "C.UTF-8",
+            "RABBITMQ_NODENAME": self.name, "RABBITMQ_NODE_IP_ADDRESS": "127.0.0.1",
+            "RABBITMQ_NODE_PORT": str(self.port), "RABBITMQ_DIST_PORT": str(self.dist_port),
+            # Its own files instead of /etc/rabbitmq's (which name the machine's node and port 5672).
+            "RABBITMQ_CONF_ENV_FILE": str(folder / "rabbitmq-env.conf"),
+            "RABBITMQ_CONFIG_FILE": str(folder / "rabbitmq.conf"),
+            "RABBITMQ_ENABLED_PLUGINS_FILE": str(folder / "enabled_plugins"),
+            "RABBITMQ_MNESIA_BASE": str(folder / "mnesia"), "RABBITMQ_LOG_BASE": str(folder / "log"),
+            "ERL_EPMD_ADDRESS": "127.0.0.1",
+            "RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS": "-kernel inet_dist_use_interface {127,0,0,1}",
+        }
+
+    def __enter__(self):
+        (self.folder / "rabbitmq-env.conf").write_text("")
+        (self.folder / "rabbitmq.conf").write_text(f"listeners.tcp.default = 127.0.0.1:{self.port}\n")
+        (self.folder / "enabled_plugins").write_text("[].\n")
+        if self.user:
+            for path in [self.folder, *self.folder.iterdir()]:
+                shutil.chown(path, self.user)
+        self.start()
+        return self
+
+    def start(self) -> float:
+        """Start the node and wait until it takes AMQP connections; returns the seconds that took."""
+        started = time.monotonic()
+        argv = ["runuser", "-u", self.user, "--", RABBITMQ_SERVER] if self.user else [RABBITMQ_SERVER]
+        with open(self.log, "ab") as log:
+            self.process = subprocess.Popen(argv, env=self._env(), cwd=self.folder, stdout=log,
+                                            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                            start_new_session=True)
+        oc.wait_until(self._answers, timeout=120, what="the private RabbitMQ taking AMQP connections", every=0.5)
+        return time.monotonic() - started
+
+    def _answers(self) -> bool:
+        if self.process.poll() is not None:
+            raise oc.CannotMeasure(f"the private RabbitMQ exited:\n{self.log.read_text(errors='replace')[-2000:]}")
+        from kombu import Connection
+
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                pass
+            with Connection(self.url, connect_timeout=2) as connection:
+                connection.connect()
+            return True
+        except Exception:  # noqa: BLE001 - not up yet
+            return False
+
+    def kill(self) -> None:
+        """SIGKILL the node (every process of its group): a machine that dies; nothing is flushed."""
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.process.wait()
+
+    def restart(self, down_seconds: float) -> float:
+        """Kill the node, wait, start it again on its data; returns the seconds until it took connections."""
+        self.kill()
+        time.sleep(down_seconds)
+        return self.start() + down_seconds
+
+    def pause(self, seconds: float) -> None:
+        """SIGSTOP for `seconds`, then SIGCONT: connections are accepted (by the kernel), nothing answered."""
+        os.killpg(self.process.pid, signal.SIGSTOP)
+        try:
+            time.sleep(seconds)
+        finally:
+            os.killpg(self.process.pid, signal.SIGCONT)
+
+    def __exit__(self, *exc):
+        if self.process is not None and self.process.poll() is None:
+            try:
+                os.killpg(self.process.pid, signal.SIGTERM)
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.kill()
+            except ProcessLookupError:
+                pass
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)  # an Erlang helper left behind
+        except (ProcessLookupError, AttributeError):
+            pass
+        # Until the last process of the node is gone it may still write into the folder.
+        deadline = time.monotonic() + 10
+        while self.process is not None and time.monotonic() < deadline:
+            try:
+                os.killpg(self.process.pid, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.1)
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 # --- the callbacks -------------------------------------------------------------------------------------

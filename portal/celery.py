@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping
 from celery.signals import task_postrun, task_prerun
 from tenant_schemas_celery.app import CeleryApp
 
-from portal.broker import forget_acknowledged_messages_locally
+from portal.broker import WholeSecondDelays, forget_acknowledged_messages_locally
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
@@ -42,8 +42,12 @@ class _CelerySettings(Mapping):
         return len(self._names())
 
 
+class PortalCelery(WholeSecondDelays, CeleryApp):
+    """tenant-schemas-celery's app (a task runs in the schema it was queued in), with the brokers' fixes."""
+
+
 forget_acknowledged_messages_locally()
-app = CeleryApp("portal")
+app = PortalCelery("portal")
 app.config_from_object(_CelerySettings())
 # Celery's Django fixup closes every database connection before and after each task unless it finds
 # CELERY_DB_REUSE_MAX, under that upper-case name only (the settings mapping above cannot serve it): two new

@@ -263,8 +263,11 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
-# Celery: the broker and result store are the same Redis.
+# Celery. The broker is the Redis of REDIS_URL unless CELERY_BROKER_URL names another: amqp://user:password@host/vhost
+# for RabbitMQ (docs/scaling.md says when). The result store, the cache, the rate limiter and the live channel
+# stay on Redis whichever broker carries the tasks.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL)
+BROKER_IS_RABBITMQ = CELERY_BROKER_URL.partition("://")[0] in {"amqp", "amqps", "pyamqp"}
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", REDIS_URL)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -276,28 +279,60 @@ CELERY_RESULT_EXPIRES = 3600
 # Nobody reads task results (the rows say what happened); storing them cost a Redis write per task and
 # made publishing fail while the result store was down. Tasks that return a value opt back in.
 CELERY_TASK_IGNORE_RESULT = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {
-    # Longer than any retry delay, so a late-acked task is not handed out twice while it waits.
-    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 7200, minimum=1),
-    # A publish from a request gives up after REDIS_TIMEOUT instead of hanging on a hung Redis.
-    "socket_timeout": REDIS_TIMEOUT,
-    "socket_connect_timeout": REDIS_TIMEOUT,
-    "socket_keepalive": True,
-    # The worker's idle connection is probed, so a Redis that restarted or vanished is noticed and
-    # reconnected to within seconds rather than at the next kernel timeout.
-    "health_check_interval": 10,
-}
+if BROKER_IS_RABBITMQ:
+    # Seconds a connection to RabbitMQ (TCP and AMQP handshake) or the broker's confirmation of a publish may
+    # take before the publish counts as failed (messaging.dispatch then leaves the row to the sweepers).
+    AMQP_TIMEOUT = env_float("AMQP_TIMEOUT", 0.5, above=0)
+    # Quorum queues: replicated (Raft) and durable, and messages published persistent, so a task survives a
+    # broker restart or the loss of a node of a cluster; classic queues are deprecated for this use.
+    # Celery declares the default queue and every queue named by -Q or a route this way.
+    CELERY_TASK_DEFAULT_QUEUE_TYPE = "quorum"
+    CELERY_TASK_CREATE_MISSING_QUEUE_TYPE = "quorum"
+    # Countdowns (retries, rate-limit waits) through RabbitMQ's native delayed delivery (Celery 5.5+: the
+    # message waits in the broker's celery_delayed_* queues, not unacknowledged in a worker's memory, which
+    # quorum queues cannot allow for: they have no global QoS, so a worker cannot raise its prefetch for
+    # held messages). It works through topic exchanges only: a direct one makes the worker hold the task.
+    CELERY_TASK_DEFAULT_EXCHANGE_TYPE = "topic"
+    CELERY_TASK_CREATE_MISSING_QUEUE_EXCHANGE_TYPE = "topic"
+    CELERY_BROKER_NATIVE_DELAYED_DELIVERY_QUEUE_TYPE = "quorum"
+    CELERY_WORKER_DETECT_QUORUM_QUEUES = True  # per-consumer prefetch (quorum queues refuse global QoS)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        # Publisher confirms: a publish returns once RabbitMQ has the message in the quorum queue (written
+        # and replicated), so a 202 answer or a committed row never rests on a message still in a socket.
+        "confirm_publish": True,
+        # A hung broker (accepting, never answering) fails a publish after this long, not never.
+        "read_timeout": AMQP_TIMEOUT,
+        "write_timeout": AMQP_TIMEOUT,
+    }
+    CELERY_BROKER_CONNECTION_TIMEOUT = AMQP_TIMEOUT
+    # A pooled connection of a web process that a broker restart cut is found dead only at its next publish
+    # (publishers send no heartbeats): one retry at once reconnects, where Redis's client reconnects itself.
+    CELERY_TASK_PUBLISH_RETRY = True
+    CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0,
+                                        "interval_max": 0}
+else:
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        # Longer than any retry delay, so a late-acked task is not handed out twice while it waits.
+        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 7200, minimum=1),
+        # A publish from a request gives up after REDIS_TIMEOUT instead of hanging on a hung Redis.
+        "socket_timeout": REDIS_TIMEOUT,
+        "socket_connect_timeout": REDIS_TIMEOUT,
+        "socket_keepalive": True,
+        # The worker's idle connection is probed, so a Redis that restarted or vanished is noticed and
+        # reconnected to within seconds rather than at the next kernel timeout.
+        "health_check_interval": 10,
+    }
+    CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_TIMEOUT
+    # A publish that fails gives up at once: messaging.dispatch logs it and the sweepers publish the row later.
+    # Celery's default (three retries, each reconnecting) made a request wait several timeouts on a hung Redis;
+    # a pooled connection broken by a Redis restart is replaced by redis-py itself, without these retries.
+    CELERY_TASK_PUBLISH_RETRY = False
 CELERY_REDIS_SOCKET_TIMEOUT = REDIS_TIMEOUT  # the result store (tasks that opt in to results)
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_TIMEOUT
-CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_TIMEOUT
-# A publish that fails gives up at once: messaging.dispatch logs it and the sweepers publish the row later.
-# Celery's default (three retries, each reconnecting) made a request wait several timeouts on a hung Redis;
-# a pooled connection broken by a Redis restart is replaced by redis-py itself, without these retries.
-CELERY_TASK_PUBLISH_RETRY = False
 # The worker survives a broker restart or outage of any length, started however it is (these are the
 # app's settings, not command-line flags an operator may leave out): it retries the connection forever
 # (Celery's default gives up after 100 attempts and exits), also at start-up, and keeps running its tasks
-# meanwhile; they are acknowledged late, so Redis hands out again whatever was not acknowledged.
+# meanwhile; they are acknowledged late, so the broker hands out again whatever was not acknowledged.
 CELERY_BROKER_CONNECTION_RETRY = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
