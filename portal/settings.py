@@ -97,7 +97,8 @@ MIDDLEWARE = [
     "portal.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django_tenants.middleware.TenantSubfolderMiddleware",
+    # django-tenants' subfolder routing, keeping the public tenant in memory (tenants/middleware.py).
+    "tenants.middleware.TenantSubfolderMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -148,6 +149,12 @@ if DB_POOL_SIZE:
         "timeout": 3,
     }
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
+# django-tenants sends `SET search_path` once per schema switch (set_tenant, and again after a rollback or when
+# the connection is closed) instead of before every cursor. A pooled connection handed to the next request
+# keeps the previous request's search_path in PostgreSQL, but never in Django's bookkeeping: the tenant
+# middleware switches the schema first thing in every request, which makes the next cursor set it again
+# (tests/portal/test_pooled_search_path.py alternates two tenants over one pooled connection).
+TENANT_LIMIT_SET_CALLS = True
 
 REDIS_URL = required("REDIS_URL")
 # Seconds any Redis command may take (cache, broker, rate limiter, /healthz) before it counts as failed.
