@@ -280,6 +280,11 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = 3600
+# One result-backend object per process instead of one per thread. Under ASGI every request runs in a new thread,
+# and Celery made each first publish in a thread build a backend again (apply_async always builds an AsyncResult):
+# an entry-point scan and a Redis client, about 40 % of the webhook's time in a profile. redis-py's client is
+# thread-safe, and no code here waits on a result (the Redis backend's only per-thread part).
+CELERY_RESULT_BACKEND_THREAD_SAFE = True
 # Nobody reads task results (the rows say what happened); storing them cost a Redis write per task and
 # made publishing fail while the result store was down. Tasks that return a value opt back in.
 CELERY_TASK_IGNORE_RESULT = True
