@@ -153,7 +153,9 @@ DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 # the connection is closed) instead of before every cursor. A pooled connection handed to the next request
 # keeps the previous request's search_path in PostgreSQL, but never in Django's bookkeeping: the tenant
 # middleware switches the schema first thing in every request, which makes the next cursor set it again
-# (tests/portal/test_pooled_search_path.py alternates two tenants over one pooled connection).
+# (tests/portal/test_pooled_search_path.py alternates two tenants over one pooled connection). Behind PgBouncer
+# only session pooling keeps a `SET` with the statements after it (with or without this setting: in autocommit
+# each statement is a transaction of its own, which transaction pooling may send to another server connection).
 TENANT_LIMIT_SET_CALLS = True
 
 REDIS_URL = required("REDIS_URL")
