@@ -97,7 +97,8 @@ MIDDLEWARE = [
     "portal.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django_tenants.middleware.TenantSubfolderMiddleware",
+    # django-tenants' subfolder routing, keeping the public tenant in memory (tenants/middleware.py).
+    "tenants.middleware.TenantSubfolderMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -148,6 +149,14 @@ if DB_POOL_SIZE:
         "timeout": 3,
     }
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
+# django-tenants sends `SET search_path` once per schema switch (set_tenant, and again after a rollback or when
+# the connection is closed) instead of before every cursor. A pooled connection handed to the next request
+# keeps the previous request's search_path in PostgreSQL, but never in Django's bookkeeping: the tenant
+# middleware switches the schema first thing in every request, which makes the next cursor set it again
+# (tests/portal/test_pooled_search_path.py alternates two tenants over one pooled connection). Behind PgBouncer
+# only session pooling keeps a `SET` with the statements after it (with or without this setting: in autocommit
+# each statement is a transaction of its own, which transaction pooling may send to another server connection).
+TENANT_LIMIT_SET_CALLS = True
 
 REDIS_URL = required("REDIS_URL")
 # Seconds any Redis command may take (cache, broker, rate limiter, /healthz) before it counts as failed.
@@ -276,6 +285,11 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = 3600
+# One result-backend object per process instead of one per thread. Under ASGI every request runs in a new thread,
+# and Celery made each first publish in a thread build a backend again (apply_async always builds an AsyncResult):
+# an entry-point scan and a Redis client, about 40 % of the webhook's time in a profile. redis-py's client is
+# thread-safe, and no code here waits on a result (the Redis backend's only per-thread part).
+CELERY_RESULT_BACKEND_THREAD_SAFE = True
 # Nobody reads task results (the rows say what happened); storing them cost a Redis write per task and
 # made publishing fail while the result store was down. Tasks that return a value opt back in.
 CELERY_TASK_IGNORE_RESULT = True

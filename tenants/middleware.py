@@ -8,15 +8,19 @@ An extension user enters the tenant but reaches only the screens named in EXTENS
 other one answers 404, as if it did not exist (closed unless opened: a new screen stays closed to them).
 """
 
+import copy
 import logging
 
+from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.cache import cache
+from django.db import connection
 from django.http import Http404
+from django_tenants.middleware import TenantSubfolderMiddleware as DjangoTenantsSubfolderMiddleware
 
 from portal.client_ip import client_ip
 from tenants.access import EXTENSION_ROLE, SYSTEM_ADMIN_ROLE, role_in_tenant
-from tenants.models import TenantEntry
+from tenants.models import PUBLIC_SCHEMA, Tenant, TenantEntry
 from tenants.services import record_tenant_entry
 
 logger = logging.getLogger(__name__)
@@ -31,6 +35,43 @@ EXTENSION_USER_SCREENS = frozenset({
     "messaging:conversation-new", "messaging:conversation-reply", "messaging:conversation-media",
     "messaging:inbox-settings", "messaging:live",
 })
+
+
+class TenantSubfolderMiddleware(DjangoTenantsSubfolderMiddleware):
+    """django-tenants' subfolder routing, without its two costs on every public request (the webhook's, above
+    all): it read the public tenant's row from the database each time, and it cleared Django's URL caches, so
+    the public URLconf's resolver was built again for every request. The public row never changes (it exists
+    for routing only): it is read once per process. The caches only need clearing for the URLconf django-tenants
+    builds per tenant request, which the parent still does on those."""
+
+    _public_tenant = None
+
+    def process_request(self, request):
+        if hasattr(request, "tenant") or request.path.startswith(self.tenant_prefix):
+            return super().process_request(request)
+        tenant = copy.copy(self.public_tenant())  # a request may note things on its tenant: never on the shared one
+        tenant.domain_url = self.hostname_from_request(request)
+        request.tenant = tenant
+        # Before anything queries: a pooled connection may last have served another tenant. set_tenant makes the
+        # next cursor send `SET search_path` (TENANT_LIMIT_SET_CALLS sends it once per switch, not per cursor).
+        connection.set_tenant(tenant)
+        self.setup_url_routing(request, force_public=True)
+        return None
+
+    @property
+    def tenant_prefix(self) -> str:
+        return f"/{settings.TENANT_SUBFOLDER_PREFIX}/"
+
+    @classmethod
+    def public_tenant(cls) -> Tenant:
+        if cls._public_tenant is None:
+            connection.set_schema_to_public()
+            try:
+                cls._public_tenant = Tenant.objects.get(schema_name=PUBLIC_SCHEMA)
+            except Tenant.DoesNotExist:
+                # Not kept: bootstrap_portal may create it while this process runs.
+                raise cls.TENANT_NOT_FOUND_EXCEPTION("Unable to find public tenant") from None
+        return cls._public_tenant
 
 
 class TenantAccessMiddleware:

@@ -93,12 +93,21 @@ class TenantEntry(models.Model):
 class WebhookEndpoint(models.Model):
     """Public lookup of a webhook token: which tenant, which SMS configuration inside it.
 
-    The token is the secret part of the URL Bandwidth calls (256 random bits).
+    The token is the secret part of the URL Bandwidth calls (256 random bits). The configuration's callback
+    credentials are kept here too, as the username and a keyed hash of `username:password`
+    (messaging/services/configuration/callback_credentials.py), so the webhook checks a callback with one
+    query and no decrypt. The configuration stays the truth: the SMS-configuration services write both in
+    the same transaction as the configuration; NULL means "not known here" and the webhook then checks
+    against the configuration itself.
     """
 
     token = models.CharField(max_length=64, unique=True)
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="webhook_endpoints")
     configuration_id = models.BigIntegerField()
+    # "" when the configuration asks for no callback credentials; NULL when not known here (see above).
+    callback_username = models.CharField(max_length=64, null=True, blank=True)
+    # Hex HMAC-SHA256 of "username:password"; "" without credentials, NULL when not known here.
+    callback_credentials_hash = models.CharField(max_length=64, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

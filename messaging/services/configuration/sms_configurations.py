@@ -16,7 +16,7 @@ from messaging.bandwidth.errors import BandwidthError
 from messaging.exceptions import ConfigurationInUse, ConfigurationInvalid
 from messaging.models import SmsConfiguration, Trunk
 from messaging.numbers import InvalidNumber, normalise_sender_id
-from messaging.services.configuration import audit
+from messaging.services.configuration import audit, callback_credentials
 from portal.urls_helpers import absolute_url
 from tenants.models import Tenant, WebhookEndpoint
 
@@ -71,7 +71,8 @@ def create_configuration(
     with transaction.atomic():
         configuration = SmsConfiguration.objects.create(**cleaned)
         WebhookEndpoint.objects.create(
-            token=_new_token(), tenant=_current_tenant(), configuration_id=configuration.pk
+            token=_new_token(), tenant=_current_tenant(), configuration_id=configuration.pk,
+            **_endpoint_credentials(configuration),
         )
         audit.record_change(
             user=user, action="create", instance=configuration,
@@ -125,6 +126,10 @@ def update_configuration(
         setattr(configuration, field, value)
     with transaction.atomic():
         configuration.save()
+        # The webhook checks callbacks against this copy: it changes with the configuration or not at all.
+        WebhookEndpoint.objects.filter(tenant=_current_tenant(), configuration_id=configuration.pk).update(
+            **_endpoint_credentials(configuration)
+        )
         audit.record_change(
             user=user, action="update", instance=configuration,
             changes=audit.changed_fields(before, _audited(configuration), changed_secrets=changed_secrets),
@@ -285,7 +290,9 @@ def rotate_webhook_token(*, user, configuration: SmsConfiguration) -> WebhookEnd
             tenant=_current_tenant(), configuration_id=configuration.pk, defaults={"token": _new_token()}
         )
         endpoint.token = _new_token()
-        endpoint.save(update_fields=["token"])
+        for field, value in _endpoint_credentials(configuration).items():
+            setattr(endpoint, field, value)
+        endpoint.save(update_fields=["token", "callback_username", "callback_credentials_hash"])
         audit.record_change(
             user=user, action="action", instance=configuration, changes={"webhook_url": ["", "regenerated"]}
         )
@@ -340,6 +347,12 @@ def check_connection(*, configuration: SmsConfiguration) -> ConnectionCheck:
         return ConnectionCheck(False, exc.user_message)
     how = "API credentials (OAuth token issued)" if not configuration.is_legacy else "legacy API user"
     return ConnectionCheck(True, f"Connected: Bandwidth accepted the {how} for account {configuration.account_id}.")
+
+
+def _endpoint_credentials(configuration: SmsConfiguration) -> dict[str, str]:
+    return callback_credentials.endpoint_fields(
+        username=configuration.callback_username, password=configuration.callback_password
+    )
 
 
 def _new_token() -> str:
