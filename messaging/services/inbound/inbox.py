@@ -1,0 +1,132 @@
+"""Draining a tenant's inbox: the worker's side of the webhook, in batches.
+
+One drain (messaging.drain_inbox, woken by handoff.py, the sweeper, Retry or an enabled configuration)
+claims the tenant's pending callbacks BATCH at a time and applies each batch in one transaction, until a
+claim finds nothing. Per batch: one claim, one lock, the configurations in one query, the receipts set by
+set (receipts.py), inbound messages routed one by one, the events finished in one UPDATE, the live events
+published together after commit.
+
+The claim (`FOR UPDATE SKIP LOCKED`, committed at once) counts the attempt and stamps `claimed_at`: two
+drains never take the same event, and a drain whose worker dies hands its events on, counted, once the
+claim is CLAIM_SECONDS old. A batch that crashes is rolled back and its events are tried one by one in
+their own transactions (process.process_attempt): a poison event gets its error written and, after
+WEBHOOK_MAX_ATTEMPTS, ends `failed`; the others of its batch go through. An event claimed again (its worker
+died) is claimed alone and tried alone, so an event that kills the worker takes only itself down.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from django.db import DatabaseError, InterfaceError, connection, transaction
+from django.utils import timezone
+
+from messaging import live
+from messaging.models import SmsConfiguration, WebhookEvent
+from messaging.services.inbound import handoff, process, receipts
+
+logger = logging.getLogger(__name__)
+
+BATCH = 100
+CLAIM_SECONDS = 60
+DRAIN_SECONDS = 10.0
+
+TABLE = WebhookEvent._meta.db_table
+CLAIM_SQL = f"""
+    UPDATE {TABLE} SET attempts = attempts + 1, claimed_at = now()
+    WHERE id IN (
+        SELECT id FROM {TABLE}
+        WHERE processed_at IS NULL AND {{attempts}}
+          AND (claimed_at IS NULL OR claimed_at < now() - make_interval(secs => %s))
+          AND NOT (configuration_id = ANY(%s))
+        ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED)
+    RETURNING id, attempts
+"""
+
+
+def drain_inbox(*, seconds: float = DRAIN_SECONDS) -> int:
+    """Process the current tenant's pending callbacks until a claim finds none; return how many events were
+    claimed. After `seconds` it hands over to a fresh drain (woken at once), so one busy tenant does not keep
+    a worker from the others. Events of a disabled configuration are noted as waiting and left alone."""
+    schema_name = connection.schema_name
+    handoff.drain_started(schema_name=schema_name)
+    disabled = _note_waiting()
+    started, claimed = time.monotonic(), 0
+    while True:
+        again = _claim(disabled, fresh=False, limit=1)  # a worker died with it: alone, in case it was the cause
+        for event_id, attempt in again:
+            process.process_attempt(event_id=event_id, attempt=attempt)
+        fresh = _claim(disabled, fresh=True, limit=BATCH)
+        if fresh:
+            _process_batch(fresh)
+        claimed += len(again) + len(fresh)
+        if not again and not fresh:
+            return claimed
+        if time.monotonic() - started > seconds:
+            handoff.wake_inbox(schema_name=schema_name)
+            return claimed
+
+
+def _note_waiting() -> list[int]:
+    """The disabled configurations' ids; their pending events say why they wait."""
+    disabled = list(SmsConfiguration.objects.filter(enabled=False).values_list("pk", flat=True))
+    if disabled:
+        (WebhookEvent.objects.filter(processed_at__isnull=True, configuration_id__in=disabled)
+         .exclude(note=process.WAITING_NOTE).update(note=process.WAITING_NOTE))
+    return disabled
+
+
+def _claim(disabled: list[int], *, fresh: bool, limit: int) -> list[tuple[int, int]]:
+    """(event id, attempt) of up to `limit` pending events nobody holds, claimed and counted, committed."""
+    sql = CLAIM_SQL.format(attempts="attempts = 0" if fresh else "attempts > 0")
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, [CLAIM_SECONDS, disabled, limit])
+        return sorted(cursor.fetchall())
+
+
+def _process_batch(claimed: list[tuple[int, int]]) -> None:
+    try:
+        with transaction.atomic(), live.batched():
+            _apply_batch([event_id for event_id, _attempt in claimed])
+    except InterfaceError:
+        raise  # the connection is gone: the claims expire and another drain takes them
+    except Exception as exc:  # noqa: BLE001 - a deadlock or any bug: each event on its own finds which
+        if isinstance(exc, DatabaseError) and not connection.is_usable():
+            raise
+        logger.warning("a batch of %s webhook events failed (%s); trying them one by one", len(claimed),
+                       exc.__class__.__name__)
+        for event_id, attempt in claimed:
+            process.process_attempt(event_id=event_id, attempt=attempt)
+
+
+def _apply_batch(event_ids: list[int]) -> None:
+    events = list(WebhookEvent.objects.select_for_update().filter(pk__in=event_ids, processed_at__isnull=True)
+                  .order_by("id"))
+    configurations = SmsConfiguration.objects.only("id", "enabled", "trunk_id").in_bulk(
+        {event.configuration_id for event in events})
+    notes = receipts.apply_receipts([e for e in events if _is_receipt(e, configurations)])
+    finished, waiting, now = [], [], timezone.now()
+    for event in events:
+        if event.pk in notes:
+            state, note = WebhookEvent.State.PROCESSED, notes[event.pk]
+        else:
+            state, note = process.handle_event(event, configurations.get(event.configuration_id))
+        event.note = note
+        if state is None:
+            waiting.append(event)  # disabled since the claim: not an attempt
+        else:
+            event.state, event.processed_at = state, now
+            finished.append(event)
+    if finished:
+        WebhookEvent.objects.bulk_update(finished, ["state", "note", "processed_at"])
+    if waiting:
+        for event in waiting:
+            event.attempts, event.claimed_at = max(event.attempts - 1, 0), None
+        WebhookEvent.objects.bulk_update(waiting, ["note", "attempts", "claimed_at"])
+
+
+def _is_receipt(event: WebhookEvent, configurations: dict) -> bool:
+    configuration = configurations.get(event.configuration_id)
+    return (configuration is not None and configuration.enabled
+            and event.event_type in receipts.RECEIPT_TYPES)
