@@ -2,16 +2,16 @@
 
 One drain (messaging.drain_inbox, woken by handoff.py, the sweeper, Retry or an enabled configuration)
 claims the tenant's pending callbacks BATCH at a time and applies each batch in one transaction, until a
-claim finds nothing. Per batch: one claim, one lock, the configurations in one query, the receipts set by
-set (receipts.py), inbound messages routed one by one, the events finished in one UPDATE, the live events
-published together after commit.
+claim finds nothing. Per batch: one claim, one lock, the configurations in one query, the receipts
+(receipts.py) and the inbound messages (arrivals.py) set by set, the events finished in one UPDATE, the
+live events published together after commit.
 
 The claim (`FOR UPDATE SKIP LOCKED`, committed at once) counts the attempt and stamps `claimed_at`: two
 drains never take the same event, and a drain whose worker dies hands its events on, counted, once the
 claim is CLAIM_SECONDS old. A batch that crashes is rolled back and its events are tried one by one in
 their own transactions (process.process_attempt): a poison event gets its error written and, after
-WEBHOOK_MAX_ATTEMPTS, ends `failed`; the others of its batch go through. An event claimed again (its worker
-died) is claimed alone and tried alone, so an event that kills the worker takes only itself down.
+WEBHOOK_MAX_ATTEMPTS, ends `failed`; the others of its batch go through. An event claimed again (its
+worker died) is claimed alone and tried alone, so an event that kills the worker takes only itself down.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from messaging import live
 from messaging.models import SmsConfiguration, WebhookEvent
-from messaging.services.inbound import handoff, process, receipts
+from messaging.services.inbound import arrivals, handoff, process, receipts
 
 logger = logging.getLogger(__name__)
 
@@ -105,7 +105,10 @@ def _apply_batch(event_ids: list[int]) -> None:
                   .order_by("id"))
     configurations = SmsConfiguration.objects.only("id", "enabled", "trunk_id").in_bulk(
         {event.configuration_id for event in events})
-    notes = receipts.apply_receipts([e for e in events if _is_receipt(e, configurations)])
+    enabled = [e for e in events if e.configuration_id in configurations
+               and configurations[e.configuration_id].enabled]
+    notes = receipts.apply_receipts([e for e in enabled if e.event_type in receipts.RECEIPT_TYPES])
+    notes |= arrivals.receive_messages([e for e in enabled if e.event_type == "message-received"], configurations)
     finished, waiting, now = [], [], timezone.now()
     for event in events:
         if event.pk in notes:
@@ -124,9 +127,3 @@ def _apply_batch(event_ids: list[int]) -> None:
         for event in waiting:
             event.attempts, event.claimed_at = max(event.attempts - 1, 0), None
         WebhookEvent.objects.bulk_update(waiting, ["note", "attempts", "claimed_at"])
-
-
-def _is_receipt(event: WebhookEvent, configurations: dict) -> bool:
-    configuration = configurations.get(event.configuration_id)
-    return (configuration is not None and configuration.enabled
-            and event.event_type in receipts.RECEIPT_TYPES)

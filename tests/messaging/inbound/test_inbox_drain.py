@@ -9,7 +9,7 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from messaging.models import Message, WebhookEvent
-from messaging.services.inbound import handoff, inbox, process, receipts, webhook
+from messaging.services.inbound import handoff, inbox, payload, receipts, webhook
 from tests.messaging.factories import callback
 
 pytestmark = pytest.mark.django_db
@@ -26,14 +26,14 @@ def store(configuration, *message_ids: str) -> list[int]:
 
 def test_a_poison_event_in_a_batch_does_not_hold_back_the_others(acme_schema, acme_config, monkeypatch, settings):
     settings.WEBHOOK_MAX_ATTEMPTS = 3
-    receive = process.receive_message
+    read = payload.read_message
 
-    def poisoned(*, event, configuration):
-        if event.carrier_message_id == "poison":
+    def poisoned(event):
+        if event["message"]["id"] == "poison":
             raise TypeError("unforeseen payload")
-        return receive(event=event, configuration=configuration)
+        return read(event)
 
-    monkeypatch.setattr(process, "receive_message", poisoned)
+    monkeypatch.setattr(payload, "read_message", poisoned)
     store(acme_config, "first", "poison", "last")
     inbox.drain_inbox()
     states = dict(WebhookEvent.objects.values_list("carrier_message_id", "state"))

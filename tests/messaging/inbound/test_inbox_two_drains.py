@@ -9,7 +9,7 @@ from django.db import connection
 from django_tenants.utils import tenant_context
 
 from messaging.models import Message, WebhookEvent
-from messaging.services.inbound import inbox, process, webhook
+from messaging.services.inbound import arrivals, inbox, process, webhook
 from tests.messaging.factories import callback
 
 EVENTS = 120
@@ -28,7 +28,7 @@ def many_events(committed_acme, published):
 
 def test_two_drains_at_once_never_process_one_event_twice(many_events, monkeypatch):
     both_claiming = threading.Barrier(2, timeout=10)
-    claim, handle = inbox._claim, process.handle_event
+    claim, handle, receive = inbox._claim, process.handle_event, arrivals.receive_messages
     handled: list[int] = []
     errors: list[BaseException] = []
 
@@ -38,14 +38,19 @@ def test_two_drains_at_once_never_process_one_event_twice(many_events, monkeypat
             both_claiming.wait()
         return claim(disabled, fresh=fresh, limit=limit)
 
-    def record(event, configuration):
+    def record(event, configuration):  # one by one
         handled.append(event.pk)
         return handle(event, configuration)
+
+    def record_batch(events, configurations):
+        handled.extend(event.pk for event in events)
+        return receive(events, configurations)
 
     local = threading.local()
     monkeypatch.setattr(inbox, "_claim", claim_together)
     monkeypatch.setattr(inbox, "BATCH", 10)
     monkeypatch.setattr(process, "handle_event", record)
+    monkeypatch.setattr(arrivals, "receive_messages", record_batch)
 
     def drain() -> None:
         try:

@@ -8,7 +8,7 @@ from django.utils import timezone
 from messaging import tasks
 from messaging.exceptions import CallbackNotRetryable
 from messaging.models import Message, WebhookEvent
-from messaging.services.inbound import process, sweep, webhook
+from messaging.services.inbound import payload, process, sweep, webhook
 from tests.messaging.factories import callback, receive_callbacks
 
 pytestmark = pytest.mark.django_db
@@ -63,7 +63,7 @@ def test_an_error_code_the_column_cannot_hold_is_kept_in_the_note(acme_schema, a
 
 def test_a_crash_counts_the_attempt_and_is_written_in_words(acme_schema, acme_config, monkeypatch, settings):
     settings.WEBHOOK_MAX_ATTEMPTS = 3
-    monkeypatch.setattr(process, "receive_message", lambda **kwargs: 1 / 0)
+    monkeypatch.setattr(payload, "read_message", lambda event: 1 / 0)
     (event,) = receive_callbacks(acme_config, callback("message-received"))
     assert (event.state, event.attempts, event.processed_at) == ("pending", 1, None)
     assert "Attempt 1 of 3 failed: ZeroDivisionError: division by zero" in event.note
