@@ -33,16 +33,20 @@ CLAIM_SECONDS = 60
 DRAIN_SECONDS = 10.0
 
 TABLE = WebhookEvent._meta.db_table
+DISABLED = f"SELECT id FROM {SmsConfiguration._meta.db_table} WHERE NOT enabled"
 CLAIM_SQL = f"""
     UPDATE {TABLE} SET attempts = attempts + 1, claimed_at = now()
     WHERE id IN (
         SELECT id FROM {TABLE}
         WHERE processed_at IS NULL AND {{attempts}}
           AND (claimed_at IS NULL OR claimed_at < now() - make_interval(secs => %s))
-          AND NOT (configuration_id = ANY(%s))
+          AND configuration_id NOT IN ({DISABLED})
         ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED)
     RETURNING id, attempts
 """
+# The events of disabled configurations say why they wait (one statement, nothing to do most of the time).
+WAITING_SQL = (f"UPDATE {TABLE} SET note = %s WHERE processed_at IS NULL AND note <> %s "
+               f"AND configuration_id IN ({DISABLED})")
 
 
 def drain_inbox(*, seconds: float = DRAIN_SECONDS) -> int:
@@ -51,37 +55,27 @@ def drain_inbox(*, seconds: float = DRAIN_SECONDS) -> int:
     a worker from the others. Events of a disabled configuration are noted as waiting and left alone."""
     schema_name = connection.schema_name
     handoff.drain_started(schema_name=schema_name)
-    disabled = _note_waiting()
+    with connection.cursor() as cursor:
+        cursor.execute(WAITING_SQL, [process.WAITING_NOTE, process.WAITING_NOTE])
     started, claimed = time.monotonic(), 0
-    while True:
-        again = _claim(disabled, fresh=False, limit=1)  # a worker died with it: alone, in case it was the cause
-        for event_id, attempt in again:
-            process.process_attempt(event_id=event_id, attempt=attempt)
-        fresh = _claim(disabled, fresh=True, limit=BATCH)
-        if fresh:
-            _process_batch(fresh)
-        claimed += len(again) + len(fresh)
-        if not again and not fresh:
-            return claimed
+    # Events a dead worker held: each alone, in case it was the cause (once per drain: they are rare).
+    while again := _claim(fresh=False, limit=1):
+        process.process_attempt(event_id=again[0][0], attempt=again[0][1])
+        claimed += 1
+    while fresh := _claim(fresh=True, limit=BATCH):
+        _process_batch(fresh)
+        claimed += len(fresh)
         if time.monotonic() - started > seconds:
             handoff.wake_inbox(schema_name=schema_name)
-            return claimed
+            break
+    return claimed
 
 
-def _note_waiting() -> list[int]:
-    """The disabled configurations' ids; their pending events say why they wait."""
-    disabled = list(SmsConfiguration.objects.filter(enabled=False).values_list("pk", flat=True))
-    if disabled:
-        (WebhookEvent.objects.filter(processed_at__isnull=True, configuration_id__in=disabled)
-         .exclude(note=process.WAITING_NOTE).update(note=process.WAITING_NOTE))
-    return disabled
-
-
-def _claim(disabled: list[int], *, fresh: bool, limit: int) -> list[tuple[int, int]]:
+def _claim(*, fresh: bool, limit: int) -> list[tuple[int, int]]:
     """(event id, attempt) of up to `limit` pending events nobody holds, claimed and counted, committed."""
     sql = CLAIM_SQL.format(attempts="attempts = 0" if fresh else "attempts > 0")
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(sql, [CLAIM_SECONDS, disabled, limit])
+        cursor.execute(sql, [CLAIM_SECONDS, limit])
         return sorted(cursor.fetchall())
 
 
