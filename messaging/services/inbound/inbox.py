@@ -44,9 +44,10 @@ CLAIM_SQL = f"""
         ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED)
     RETURNING id, attempts
 """
-# The events of disabled configurations say why they wait (one statement, nothing to do most of the time).
-WAITING_SQL = (f"UPDATE {TABLE} SET note = %s WHERE processed_at IS NULL AND note <> %s "
-               f"AND configuration_id IN ({DISABLED})")
+# Once per drain, with the claim of events a dead worker held: the events of disabled configurations say
+# why they wait (a data-modifying CTE runs whatever the claim finds; nothing to do most of the time).
+NOTE_WAITING = (f"WITH waiting AS (UPDATE {TABLE} SET note = %s WHERE processed_at IS NULL AND note <> %s "
+                f"AND configuration_id IN ({DISABLED}) RETURNING 1) ")
 
 
 def drain_inbox(*, seconds: float = DRAIN_SECONDS) -> int:
@@ -55,13 +56,11 @@ def drain_inbox(*, seconds: float = DRAIN_SECONDS) -> int:
     a worker from the others. Events of a disabled configuration are noted as waiting and left alone."""
     schema_name = connection.schema_name
     handoff.drain_started(schema_name=schema_name)
-    with connection.cursor() as cursor:
-        cursor.execute(WAITING_SQL, [process.WAITING_NOTE, process.WAITING_NOTE])
-    started, claimed = time.monotonic(), 0
+    started, claimed, first = time.monotonic(), 0, True
     # Events a dead worker held: each alone, in case it was the cause (once per drain: they are rare).
-    while again := _claim(fresh=False, limit=1):
+    while again := _claim(fresh=False, limit=1, note_waiting=first):
         process.process_attempt(event_id=again[0][0], attempt=again[0][1])
-        claimed += 1
+        claimed, first = claimed + 1, False
     while fresh := _claim(fresh=True, limit=BATCH):
         _process_batch(fresh)
         claimed += len(fresh)
@@ -71,11 +70,15 @@ def drain_inbox(*, seconds: float = DRAIN_SECONDS) -> int:
     return claimed
 
 
-def _claim(*, fresh: bool, limit: int) -> list[tuple[int, int]]:
-    """(event id, attempt) of up to `limit` pending events nobody holds, claimed and counted, committed."""
+def _claim(*, fresh: bool, limit: int, note_waiting: bool = False) -> list[tuple[int, int]]:
+    """(event id, attempt) of up to `limit` pending events nobody holds, claimed and counted, committed (one
+    statement: autocommit makes it its own transaction)."""
     sql = CLAIM_SQL.format(attempts="attempts = 0" if fresh else "attempts > 0")
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(sql, [CLAIM_SECONDS, limit])
+    params = [CLAIM_SECONDS, limit]
+    if note_waiting:
+        sql, params = NOTE_WAITING + sql, [process.WAITING_NOTE, process.WAITING_NOTE, *params]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
         return sorted(cursor.fetchall())
 
 

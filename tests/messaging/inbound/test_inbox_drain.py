@@ -83,8 +83,8 @@ def test_a_wake_up_while_a_drain_runs_is_not_lost(tenant_a, acme_config, publish
     claim = inbox._claim
     late: list[int] = []
 
-    def claim_then_a_request_commits(*, fresh, limit):
-        found = claim(fresh=fresh, limit=limit)
+    def claim_then_a_request_commits(*, fresh, limit, **options):
+        found = claim(fresh=fresh, limit=limit, **options)
         if fresh and not found and not late:
             late.extend(store(acme_config, "late"))
             handoff.callbacks_stored(schema_name=connection.schema_name, event_ids=late)

@@ -32,11 +32,11 @@ def test_two_drains_at_once_never_process_one_event_twice(many_events, monkeypat
     handled: list[int] = []
     errors: list[BaseException] = []
 
-    def claim_together(*, fresh, limit):
+    def claim_together(*, fresh, limit, **options):
         if fresh and not getattr(local, "met", False):  # each drain's first claim: both at once
             local.met = True
             both_claiming.wait()
-        return claim(fresh=fresh, limit=limit)
+        return claim(fresh=fresh, limit=limit, **options)
 
     def record(event, configuration):  # one by one
         handled.append(event.pk)
