@@ -21,6 +21,8 @@ callbacks / seconds from the load's start until none is pending (and / raw), the
 (its process group, from /proc), gunicorn's, and the machine's PostgreSQL (all databases: an upper bound).
 Then the check: every acknowledged `message-received` is an inbound message routed to extension 100, every
 acknowledged `message-delivered` left its message `delivered`, no event failed or is pending.
+With --backlog-seconds (default 10) each round also posts to the webhook with the worker stopped, starts it,
+and times it draining that backlog: the worker's capacity and CPU per callback with full batches.
 
 Exit status: 0 measured (targets are reported, not enforced); 1 could not measure; 2 the check failed.
 """
@@ -55,6 +57,9 @@ def parse_args():
     parser.add_argument("--concurrency", type=int, default=2, help="Celery worker processes (-c)")
     parser.add_argument("--seed-per-connection", type=int, default=4000,
                         help="outbound messages seeded per connection and round (receipts beyond are 'no message')")
+    parser.add_argument("--backlog-seconds", type=int, default=10,
+                        help="per round, also load the webhook this long with the worker stopped, then time the "
+                             "worker draining that backlog (0: skip)")
     parser.add_argument("--logs", type=Path, help="keep the processes' logs in this folder")
     parser.add_argument("--keep-database", action="store_true")
     args = parser.parse_args()
@@ -183,7 +188,31 @@ def one_round(args, stack, server, schema: str, webhook_path: str, token: str, e
         f"({result['e2e_rps'] / raw['rps']:.2f} of raw); CPU per callback: worker {cpu['worker']:.2f} ms, "
         f"web {cpu['web']:.2f} ms, PostgreSQL (machine) {cpu['postgres']:.2f} ms")
     say(f"round {number} check: {check}")
+    if args.backlog_seconds:
+        result |= backlog(args, stack, schema, webhook_path, extension_id, number)
+        result["problems"] += result.pop("backlog_problems")
     return result
+
+
+def backlog(args, stack, schema: str, webhook_path: str, extension_id: int, number: int) -> dict:
+    """The worker's capacity with full batches: callbacks stored while it is stopped, then drained."""
+    stack.stop("worker")
+    run_id = f"k{secrets.token_hex(3)}"
+    seed_outbound(schema, run_id, args.connections, args.seed_per_connection)
+    common.close_django_connections()
+    figures = common.wrk(stack.web_port, [webhook_path], run_id=run_id, duration=args.backlog_seconds,
+                         connections=args.connections, auth=True)
+    stored = pending(schema)
+    stack.start_worker("worker", args.concurrency)  # the drains the webhook queued wait in Redis
+    groups = {"worker": stack.children["worker"].pid}
+    before, started = cpu_by_group(groups), time.monotonic()
+    wait_drained(schema, timeout=DRAIN_TIMEOUT)
+    seconds, after = time.monotonic() - started, cpu_by_group(groups)
+    check = verify(schema, figures, run_id, extension_id)
+    rate, worker_ms = stored / seconds, 1000 * (after["worker"] - before["worker"]) / max(stored, 1)
+    say(f"round {number} backlog: {stored} callbacks stored with the worker stopped, drained in {seconds:.1f} s "
+        f"({rate:.0f}/s) with {worker_ms:.2f} ms worker CPU per callback; check: {check}")
+    return {"backlog_rps": rate, "backlog_worker_ms": worker_ms, "backlog_problems": check.pop("problems")}
 
 
 def pending(schema: str) -> int:
@@ -280,6 +309,12 @@ def report(rounds: list[dict]) -> None:
     say(f"web CPU per callback, ms:                    {spread('web_ms')}")
     say(f"PostgreSQL CPU per callback (machine), ms:   {spread('postgres_ms')}")
     say(f"webhook p99 under load, ms:                  {spread('p99_ms', digits=1)}")
+    if "backlog_rps" in rounds[0]:
+        for r in rounds:
+            r["backlog_ratio"] = r["backlog_rps"] / r["raw_rps"]
+        say(f"worker draining a backlog (full batches), /s: {spread('backlog_rps', digits=0)}")
+        say(f"  the same / raw:                            {spread('backlog_ratio')}")
+        say(f"  worker CPU per callback, ms:               {spread('backlog_worker_ms')}")
 
 
 if __name__ == "__main__":
