@@ -209,10 +209,11 @@ def backlog(args, stack, schema: str, webhook_path: str, extension_id: int, numb
     wait_drained(schema, timeout=DRAIN_TIMEOUT)
     seconds, after = time.monotonic() - started, cpu_by_group(groups)
     check = verify(schema, figures, run_id, extension_id)
+    problems = check.pop("problems")
     rate, worker_ms = stored / seconds, 1000 * (after["worker"] - before["worker"]) / max(stored, 1)
     say(f"round {number} backlog: {stored} callbacks stored with the worker stopped, drained in {seconds:.1f} s "
         f"({rate:.0f}/s) with {worker_ms:.2f} ms worker CPU per callback; check: {check}")
-    return {"backlog_rps": rate, "backlog_worker_ms": worker_ms, "backlog_problems": check.pop("problems")}
+    return {"backlog_rps": rate, "backlog_worker_ms": worker_ms, "backlog_problems": problems}
 
 
 def pending(schema: str) -> int:
