@@ -18,8 +18,8 @@ from messaging.exceptions import (
     TransientSendError,
 )
 from messaging.services.conversations import notifications
+from messaging.services.inbound import inbox, process
 from messaging.services.inbound import media as inbound_media
-from messaging.services.inbound import process
 from messaging.services.inbound import sweep as inbound_sweep
 from messaging.services.outbound import deliver, reconcile
 from messaging.services.outbound import sweep as outbound_sweep
@@ -75,18 +75,23 @@ def sweep_outbound() -> dict[str, int]:
 
 # --- inbound ------------------------------------------------------------------------------------------
 
+@app.task(name="messaging.drain_inbox", acks_late=True)
+def drain_inbox() -> int:
+    """Process the tenant's pending callbacks in batches until none is left (woken by the webhook's hand-off,
+    the sweeper, Retry and an enabled configuration). Safe beside other drains of the same tenant."""
+    return inbox.drain_inbox()
+
+
 @app.task(name="messaging.process_callback", acks_late=True)
 def process_callback(event_id: int) -> None:
-    """One stored callback (the sweeper's and Retry's hand-off)."""
+    """One stored callback. Nothing queues it any more; kept so that tasks an earlier release queued run."""
     process.process_callback(event_id=event_id)
 
 
 @app.task(name="messaging.process_callbacks", acks_late=True)
 def process_callbacks(event_ids: list[int]) -> None:
-    """The callbacks of one webhook request, handed over in one message. Each is processed in its own
-    transactions and a crash is recorded on its own event (process_callback), so one poison event does
-    not hold back the others; a lost database connection stops the batch and leaves the rest to the
-    sweeper."""
+    """Callbacks handed over by id. Nothing queues it any more; kept so that tasks an earlier release queued
+    run. Each event is processed on its own (process_callback)."""
     for event_id in event_ids:
         process.process_callback(event_id=event_id)
 

@@ -8,9 +8,15 @@ Event shapes, reconnect and catch-up are described for app developers in docs/li
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from django.db import connection, transaction
 
 from messaging.live import publication
+
+_batch: ContextVar[list[int] | None] = ContextVar("live_batch", default=None)
 
 
 def message_changed(message) -> None:
@@ -19,8 +25,29 @@ def message_changed(message) -> None:
     Published after commit (nothing when the transaction rolls back), to the users who may see the message's
     conversation; a Redis outage is logged, never raised (clients catch up by `reset`)."""
     message_id = getattr(message, "pk", message)
+    batch = _batch.get()
+    if batch is not None:
+        batch.append(message_id)
+        return
     schema_name = connection.schema_name
     transaction.on_commit(lambda: publication.publish_message(schema_name, message_id))
+
+
+@contextmanager
+def batched() -> Iterator[None]:
+    """Inside, the `message` events are collected; when the block ends without an exception they are published
+    after the current transaction commits, together: one query and one Redis round trip for the lot (the
+    inbox's drain changes a hundred messages per transaction). Use it inside the transaction."""
+    collected: list[int] = []
+    token = _batch.set(collected)
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+    if collected:
+        schema_name = connection.schema_name
+        ids = list(dict.fromkeys(collected))
+        transaction.on_commit(lambda: publication.publish_messages(schema_name, ids))
 
 
 def conversation_read(*, conversation_id: int, user_id: int) -> None:

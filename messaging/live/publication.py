@@ -105,23 +105,54 @@ def publish(schema_name: str, event: Event) -> str | None:
 
 def publish_message(schema_name: str, message_id: int) -> str | None:
     """The `message` event of a committed message, read now (one query) so it tells the committed state."""
+    return (publish_messages(schema_name, [message_id]) or [None])[0]
+
+
+def publish_messages(schema_name: str, message_ids: list[int]) -> list[str | None]:
+    """The `message` events of committed messages, read now in one query and published in one Redis round
+    trip, in the order given. Returns their ids (None: not published: gone, in no conversation, or Redis
+    unavailable, logged)."""
+    global _paused_until
     from messaging.models import Conversation, Message
 
     links = Conversation.extensions.through.objects.filter(conversation_id=OuterRef("conversation_id"))
     try:
         with schema_context(schema_name):
-            row = (Message.objects.filter(pk=message_id)
-                   .values("conversation_id", "status", "direction")
-                   .annotate(extension_ids=ArraySubquery(links.values("extension_id")))
-                   .first())
+            rows = {row["id"]: row for row in (
+                Message.objects.filter(pk__in=message_ids)
+                .values("id", "conversation_id", "status", "direction")
+                .annotate(extension_ids=ArraySubquery(links.values("extension_id"))))}
     except DatabaseError:
-        logger.warning("live event for message %s not published (database error)", message_id, exc_info=True)
-        return None
-    if row is None or row["conversation_id"] is None:
-        return None  # deleted since, or in no conversation: no Inbox shows it
-    data = {"conversation": row["conversation_id"], "message": message_id, "status": row["status"],
-            "direction": row["direction"]}
-    return publish(schema_name, Event("message", data, extensions=sorted(row["extension_ids"])))
+        logger.warning("live events for %s message(s) not published (database error)", len(message_ids),
+                       exc_info=True)
+        return [None] * len(message_ids)
+    events = {}
+    for message_id in message_ids:
+        row = rows.get(message_id)
+        if row is None or row["conversation_id"] is None:
+            continue  # deleted since, or in no conversation: no Inbox shows it
+        data = {"conversation": row["conversation_id"], "message": message_id, "status": row["status"],
+                "direction": row["direction"]}
+        events[message_id] = Event("message", data, extensions=sorted(row["extension_ids"]))
+    if not events:
+        return [None] * len(message_ids)
+    if len(events) == 1:
+        ((message_id, event),) = events.items()
+        return [publish(schema_name, event) if pk == message_id else None for pk in message_ids]
+    if time.monotonic() < _paused_until:
+        logger.warning("%s live events not published (Redis unavailable)", len(events))
+        return [None] * len(message_ids)
+    try:
+        pipe = client().pipeline(transaction=False)
+        for event in events.values():
+            _script(keys=[log_key(schema_name), channel(schema_name)], args=[LOG_LENGTH, event.to_json()], client=pipe)
+        answers = pipe.execute()
+    except redis.RedisError:
+        _paused_until = time.monotonic() + PAUSE_AFTER_FAILURE
+        logger.warning("%s live events not published (Redis unavailable)", len(events), exc_info=True)
+        return [None] * len(message_ids)
+    published = {pk: (a.decode() if isinstance(a, bytes) else a) for pk, a in zip(events, answers, strict=True)}
+    return [published.get(pk) for pk in message_ids]
 
 
 def connected_users(schema_name: str, user_ids) -> set[int]:

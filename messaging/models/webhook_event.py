@@ -26,6 +26,9 @@ class WebhookEvent(models.Model):
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
     processed_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # Set when a drain claims the event (services/inbound/inbox.py): other drains leave it alone until the
+    # claim is CLAIM_SECONDS old, so a worker that died mid-batch hands its events on, counted.
+    claimed_at = models.DateTimeField(null=True, blank=True)
     note = models.TextField(blank=True, help_text="How it was handled, in plain words.")
 
     class Meta:
@@ -39,6 +42,9 @@ class WebhookEvent(models.Model):
             # "Last callback" of a configuration is read from here rather than written on every callback.
             models.Index(fields=["configuration_id", "-received_at"], name="webhook_event_by_configuration"),
             models.Index(fields=["received_at"], name="webhook_event_unprocessed",
+                         condition=models.Q(processed_at__isnull=True)),
+            # The drain claims pending events oldest first: without it, ORDER BY id walks every processed row.
+            models.Index(fields=["id"], name="webhook_event_pending",
                          condition=models.Q(processed_at__isnull=True)),
         ]
 

@@ -148,33 +148,54 @@ def bandwidth(request, fresh_redis):
 def published(monkeypatch) -> list[tuple[str, tuple, dict]]:
     """What messaging.dispatch hands to the broker, as (task name, args, kwargs), instead of publishing.
 
-    Publishing happens on commit: wrap the code in django_capture_on_commit_callbacks(execute=True)."""
+    Publishing happens on commit: wrap the code in django_capture_on_commit_callbacks(execute=True). The
+    inbox's wake-up keys are cleared before and after (a drain published here never runs to clear its own)."""
     from messaging import dispatch
 
     class Published(list):
-        on_publish = staticmethod(lambda name, args: None)
+        on_publish = staticmethod(lambda name, args, schema_name: None)
 
     calls = Published()
 
     def record(name, args, kwargs, **options) -> bool:
         calls.append((name, args, kwargs))
-        calls.on_publish(name, args)
+        calls.on_publish(name, args, options.get("schema_name"))
         return True
 
     monkeypatch.setattr(dispatch, "publish", record)
-    return calls
+    clear_inbox_wakes()
+    yield calls
+    clear_inbox_wakes()
+
+
+def clear_inbox_wakes() -> None:
+    from messaging.live import publication
+
+    client = publication.client()
+    keys = list(client.scan_iter(match="inbox-wake:*"))
+    if keys:
+        client.delete(*keys)
 
 
 @pytest.fixture
 def queued(published) -> list[int]:
-    """The event ids of the messaging.process_callback(s) tasks published, in order."""
+    """The event ids handed to processing, in order: by id (messaging.process_callback(s)), or the pending
+    events of the tenant when a drain of its inbox (messaging.drain_inbox) was published."""
+    from django_tenants.utils import schema_context
+
+    from messaging.models import WebhookEvent
+
     ids: list[int] = []
 
-    def note(name, args) -> None:
+    def note(name, args, schema_name) -> None:
         if name == "messaging.process_callback":
             ids.append(args[0])
         elif name == "messaging.process_callbacks":
             ids.extend(args[0])
+        elif name == "messaging.drain_inbox":
+            with schema_context(schema_name):
+                ids.extend(WebhookEvent.objects.filter(processed_at__isnull=True).order_by("id")
+                           .values_list("pk", flat=True))
 
     published.on_publish = note
     return ids

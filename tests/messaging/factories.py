@@ -28,7 +28,7 @@ from messaging.models import (
     Trunk,
     WebhookEvent,
 )
-from messaging.services.inbound import process, webhook
+from messaging.services.inbound import inbox, webhook
 from tenants.models import Tenant
 
 T = TypeVar("T")
@@ -129,11 +129,10 @@ def callback(name: str, **changes) -> list[dict]:
 
 
 def receive_callbacks(configuration, events: list[dict]) -> list[WebhookEvent]:
-    """Store the events in the inbox and process them, as the webhook and its task would."""
+    """Store the events in the inbox and process them, as the webhook and the drain it wakes would."""
     webhook.record_callbacks(configuration_id=configuration.pk, events=events)
     stored = list(WebhookEvent.objects.filter(processed_at__isnull=True).order_by("id"))
-    for event in stored:
-        process.process_callback(event_id=event.pk)
+    inbox.drain_inbox()
     return [WebhookEvent.objects.get(pk=e.pk) for e in stored]
 
 

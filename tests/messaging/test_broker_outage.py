@@ -133,9 +133,8 @@ def test_a_callback_is_stored_and_acknowledged_and_the_sweeper_queues_it(
     assert answer.status_code == 200
     with tenant_context(tenant_a):
         event = WebhookEvent.objects.get()
-    # The webhook hands a request's events over in one message (bulk hand-off).
-    assert publish_failures(caplog) == [f"{NOT_PUBLISHED} messaging.process_callbacks([{event.pk}],); "
-                                        "the sweeper will pick it up"]
+    # The webhook wakes a drain of the tenant's inbox (one message, no ids: the rows are the work).
+    assert publish_failures(caplog) == [f"{NOT_PUBLISHED} messaging.drain_inbox(); the sweeper will pick it up"]
     assert event.processed_at is None
 
     assert _sweep_inbound_after_restoring(broker, tenant_a, request, django_capture_on_commit_callbacks) == [event.pk]

@@ -33,10 +33,18 @@ def process_callback(*, event_id: int) -> None:
     worker, still counts. An exception from processing (a bug, a payload nobody foresaw) is logged and
     written in words on the event, never raised: after WEBHOOK_MAX_ATTEMPTS the event is `failed` and
     waits for Retry. Lost connections to the database are raised (the sweeper tries again later).
+
+    The inbox's drain (inbox.py) is the usual way in; this is its one-event path.
     """
     attempt = _count_attempt(event_id)
     if attempt is None:
         return
+    process_attempt(event_id=event_id, attempt=attempt)
+
+
+def process_attempt(*, event_id: int, attempt: int) -> None:
+    """Attempt number `attempt` (already counted and committed) at one event, in its own transaction; a crash
+    is written on the event, and the attempt past WEBHOOK_MAX_ATTEMPTS fails it (see process_callback)."""
     limit = settings.WEBHOOK_MAX_ATTEMPTS
     if attempt > limit:
         _give_up(event_id, f"Failed: processing stopped {attempt - 1} times without finishing "
@@ -68,21 +76,20 @@ def retry_callback(*, event_id: int) -> WebhookEvent:
         if event.state != WebhookEvent.State.FAILED:
             raise CallbackNotRetryable(
                 f"Only a failed callback can be retried; this one is {event.get_state_display().lower()}.")
-        event.state, event.attempts, event.processed_at = WebhookEvent.State.PENDING, 0, None
+        event.state, event.attempts, event.processed_at, event.claimed_at = WebhookEvent.State.PENDING, 0, None, None
         event.note = f"Retried after: {event.note}"[:2000]
-        event.save(update_fields=["state", "attempts", "processed_at", "note"])
-        dispatch.on_commit("messaging.process_callback", event.pk)
+        event.save(update_fields=["state", "attempts", "processed_at", "claimed_at", "note"])
+        dispatch.on_commit("messaging.drain_inbox")
     return event
 
 
 def queue_waiting_callbacks(*, configuration_id: int) -> int:
-    """Queue the callbacks a disabled configuration kept waiting; return how many."""
-    ids = list(
-        WebhookEvent.objects.filter(configuration_id=configuration_id, processed_at__isnull=True)
-        .order_by("id").values_list("pk", flat=True)
-    )
-    dispatch.on_commit_each("messaging.process_callback", ids)
-    return len(ids)
+    """Queue a drain of the inbox for the callbacks a disabled configuration kept waiting; return how many
+    are waiting."""
+    waiting = WebhookEvent.objects.filter(configuration_id=configuration_id, processed_at__isnull=True).count()
+    if waiting:
+        dispatch.on_commit("messaging.drain_inbox")
+    return waiting
 
 
 def _count_attempt(event_id: int) -> int | None:
@@ -112,17 +119,26 @@ def _process(event_id: int) -> None:
     configuration = (
         SmsConfiguration.objects.filter(pk=event.configuration_id).only("id", "enabled", "trunk_id").first()
     )
-    if configuration is None:
-        _finish(event, WebhookEvent.State.IGNORED, "The SMS configuration was deleted.")
-    elif not configuration.enabled:
-        event.note = WAITING_NOTE
+    state, note = handle_event(event, configuration)
+    if state is None:
+        event.note = note
         event.save(update_fields=["note"])
-    elif event.event_type == "message-received":
-        _finish(event, WebhookEvent.State.PROCESSED, receive_message(event=event, configuration=configuration))
-    elif event.event_type in EVENT_STATUS:
-        _finish(event, WebhookEvent.State.PROCESSED, _apply_receipt(event))
     else:
-        _finish(event, WebhookEvent.State.IGNORED, f"Unknown event type “{event.event_type}”: stored only.")
+        _finish(event, state, note)
+
+
+def handle_event(event: WebhookEvent, configuration: SmsConfiguration | None) -> tuple[str | None, str]:
+    """Apply a locked, pending event: (the state it ends in, its note); state None: it waits (its
+    configuration is disabled). Must run inside a transaction."""
+    if configuration is None:
+        return WebhookEvent.State.IGNORED, "The SMS configuration was deleted."
+    if not configuration.enabled:
+        return None, WAITING_NOTE
+    if event.event_type == "message-received":
+        return WebhookEvent.State.PROCESSED, receive_message(event=event, configuration=configuration)
+    if event.event_type in EVENT_STATUS:
+        return WebhookEvent.State.PROCESSED, _apply_receipt(event)
+    return WebhookEvent.State.IGNORED, f"Unknown event type “{event.event_type}”: stored only."
 
 
 def _finish(event: WebhookEvent, state: str, note: str) -> None:

@@ -65,9 +65,18 @@ def _did_breadth(rule: InboundRule) -> int:
 
 def inbound_route(*, trunk_id: int, did: str, caller: str) -> InboundRoute:
     """The extensions an inbound message from `caller` to our `did` goes to; none means Unrouted."""
+    return route_among(trunk_rules(trunk_id), did=did, caller=caller)
+
+
+def trunk_rules(trunk_id: int) -> list[InboundRule]:
+    """The trunk's enabled inbound rules with their extensions (two queries), for route_among."""
+    return list(InboundRule.objects.filter(trunk_id=trunk_id, enabled=True).prefetch_related("extensions"))
+
+
+def route_among(rules: list[InboundRule], *, did: str, caller: str) -> InboundRoute:
+    """inbound_route over rules read once (trunk_rules): a batch of messages routes without a query each."""
     candidates = [
-        rule
-        for rule in InboundRule.objects.filter(trunk_id=trunk_id, enabled=True).prefetch_related("extensions")
+        rule for rule in rules
         if _in_range(did, rule.did_start, rule.did_end) and caller_matches(rule.caller_mask, caller)
     ]
     if not candidates:

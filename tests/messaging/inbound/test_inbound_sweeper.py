@@ -14,16 +14,23 @@ pytestmark = pytest.mark.django_db
 
 
 
-def test_sweeper_requeues_an_event_whose_task_was_lost(tenant_a, acme_config, queued,
-                                                       django_capture_on_commit_callbacks):
+def test_sweeper_wakes_a_drain_for_an_event_whose_task_was_lost(tenant_a, acme_config, published,
+                                                                 django_capture_on_commit_callbacks):
     with tenant_context(tenant_a):
-        webhook.record_callbacks(configuration_id=acme_config.pk, events=callback("message-received"))
-        lost = WebhookEvent.objects.get()  # its task never ran: the commit hook never fired in this test
-        WebhookEvent.objects.filter(pk=lost.pk).update(received_at=timezone.now() - timezone.timedelta(minutes=5))
         webhook.record_callbacks(configuration_id=acme_config.pk, events=callback("message-delivered"))
     with django_capture_on_commit_callbacks(execute=True):
         tasks.sweep_inbound()
-    assert queued == [lost.pk]  # the fresh one is left to its own task
+    assert published == []  # a fresh event is left to the drain its webhook request woke
+    with tenant_context(tenant_a):
+        webhook.record_callbacks(configuration_id=acme_config.pk, events=callback("message-received"))
+        lost = WebhookEvent.objects.get(event_type="message-received")  # its commit hook never fired here
+        WebhookEvent.objects.filter(pk=lost.pk).update(received_at=timezone.now() - timezone.timedelta(minutes=5))
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.sweep_inbound()
+    assert published == [("messaging.drain_inbox", (), {})]
+    with tenant_context(tenant_a):
+        tasks.drain_inbox()
+        assert WebhookEvent.objects.get(pk=lost.pk).state == "processed"
 
 
 def test_sweeper_leaves_processed_events_and_disabled_configurations_alone(tenant_a, acme_config, queued,

@@ -8,7 +8,7 @@ from django.utils import timezone
 from messaging import tasks
 from messaging.exceptions import CallbackNotRetryable
 from messaging.models import Message, WebhookEvent
-from messaging.services.inbound import process, sweep, webhook
+from messaging.services.inbound import payload, process, sweep, webhook
 from tests.messaging.factories import callback, receive_callbacks
 
 pytestmark = pytest.mark.django_db
@@ -63,7 +63,7 @@ def test_an_error_code_the_column_cannot_hold_is_kept_in_the_note(acme_schema, a
 
 def test_a_crash_counts_the_attempt_and_is_written_in_words(acme_schema, acme_config, monkeypatch, settings):
     settings.WEBHOOK_MAX_ATTEMPTS = 3
-    monkeypatch.setattr(process, "receive_message", lambda **kwargs: 1 / 0)
+    monkeypatch.setattr(payload, "read_message", lambda event: 1 / 0)
     (event,) = receive_callbacks(acme_config, callback("message-received"))
     assert (event.state, event.attempts, event.processed_at) == ("pending", 1, None)
     assert "Attempt 1 of 3 failed: ZeroDivisionError: division by zero" in event.note
@@ -106,19 +106,23 @@ def test_one_poison_event_does_not_hold_back_the_others_of_its_request(acme_sche
     assert "TypeError: unforeseen payload" in WebhookEvent.objects.get(carrier_message_id="poison").note
 
 
-def test_the_sweeper_skips_failed_events_and_takes_fresh_work_first(acme_schema, acme_config, queued,
-                                                                    django_capture_on_commit_callbacks):
-    events = [callback("message-received", message__id=f"m{i}")[0] for i in range(4)]
+def test_the_sweepers_drain_skips_failed_events_and_ends_a_poison_one(acme_schema, acme_config, queued, settings,
+                                                                      django_capture_on_commit_callbacks):
+    settings.WEBHOOK_MAX_ATTEMPTS = 5
+    events = [callback("message-received", message__id=f"m{i}")[0] for i in range(3)]
     webhook.record_callbacks(configuration_id=acme_config.pk, events=events)
     WebhookEvent.objects.update(received_at=timezone.now() - timezone.timedelta(minutes=5))
-    failed, poison, fresh, _ = WebhookEvent.objects.order_by("id")
+    failed, poison, fresh = WebhookEvent.objects.order_by("id")
     WebhookEvent.objects.filter(pk=failed.pk).update(state="failed", processed_at=timezone.now(), attempts=5)
-    WebhookEvent.objects.filter(pk=poison.pk).update(attempts=4)
+    WebhookEvent.objects.filter(pk=poison.pk).update(attempts=5)  # five workers died on it
     queued.clear()
     with django_capture_on_commit_callbacks(execute=True):
         sweep.sweep_inbound()
-    assert failed.pk not in queued
-    assert queued[-1] == poison.pk and queued[0] == fresh.pk
+    assert queued == [poison.pk, fresh.pk]
+    tasks.drain_inbox()
+    states = dict(WebhookEvent.objects.values_list("pk", "state"))
+    assert states == {failed.pk: "failed", poison.pk: "failed", fresh.pk: "processed"}
+    assert "stopped 5 times without finishing" in WebhookEvent.objects.get(pk=poison.pk).note
 
 
 def test_retry_makes_a_failed_event_pending_and_processes_it(acme_schema, acme_config, queued,
