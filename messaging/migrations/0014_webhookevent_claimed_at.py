@@ -4,7 +4,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('messaging', '0012_notification_sent'),
+        ('messaging', '0013_webhook_endpoint_callback_credentials'),
     ]
 
     operations = [
