@@ -224,8 +224,12 @@ def report(rounds: list[tuple[dict, dict]], args) -> int:
     oc.say(f"CPU ms/message   plain: client {cpu(0, 'bench'):.2f}, simulator {cpu(0, 'simulator'):.2f}, "
            f"machine {cpu(0, 'machine_busy'):.2f} (busy {med(0, 'busy'):.0%})")
     oc.say(f"                 pipeline: queue_message {cpu(1, 'bench'):.2f}, worker {cpu(1, 'out'):.2f}, "
-           f"PostgreSQL {cpu(1, 'postgres'):.2f}, Redis {cpu(1, 'redis'):.2f}, simulator {cpu(1, 'simulator'):.2f}, "
+           f"PostgreSQL {cpu(1, 'postgres'):.2f} (this database {cpu(1, 'postgres_db'):.2f}), "
+           f"Redis {cpu(1, 'redis'):.2f}, simulator {cpu(1, 'simulator'):.2f}, "
            f"machine {cpu(1, 'machine_busy'):.2f} (busy {med(1, 'busy'):.0%})")
+    own = sum(cpu(1, name) for name in ("bench", "out", "postgres_db", "redis", "simulator"))
+    oc.say(f"                 all processes of the pipeline (this database's backends): {own:.2f} ms/message "
+           f"against the plain client's {cpu(0, 'bench') + cpu(0, 'simulator'):.2f}")
     oc.say(f"ratio pipeline / plain client: {ratio:.2f}  "
            f"({'meets' if ratio >= TARGET_RATIO else 'BELOW'} the target of {TARGET_RATIO})")
     oc.say("exactly-once: every queued message accepted once by the simulator, all ended `sent`")
