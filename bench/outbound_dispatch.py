@@ -18,7 +18,8 @@ Each round, interleaved:
               queue_message call to the simulator's acceptance time of the last message.
 
 Checks that the simulator accepted every queued message exactly once (by `tag`) and nothing else, and
-that every message ended `sent`. Exit status: 0 measured (the 0.6 target is reported, not enforced);
+that every message ended `sent`. Exit status: 0 measured (the targets, CPU per message <= 8 ms and a ratio
+>= 0.9 at 100 ms latency, are reported, not enforced);
 1 could not measure; 2 a message was lost or sent twice.
 """
 
@@ -36,7 +37,8 @@ import requests
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import outbound_common as oc  # noqa: E402
 
-TARGET_RATIO = 0.6
+TARGET_RATIO = 0.9  # at Bandwidth-like latency (--latency-ms 100); at 0 ms the ratio is one of CPU costs
+TARGET_CPU_MS = 8.0  # all processes of the pipeline, per message
 
 
 def parse_args():
@@ -224,10 +226,16 @@ def report(rounds: list[tuple[dict, dict]], args) -> int:
     oc.say(f"CPU ms/message   plain: client {cpu(0, 'bench'):.2f}, simulator {cpu(0, 'simulator'):.2f}, "
            f"machine {cpu(0, 'machine_busy'):.2f} (busy {med(0, 'busy'):.0%})")
     oc.say(f"                 pipeline: queue_message {cpu(1, 'bench'):.2f}, worker {cpu(1, 'out'):.2f}, "
-           f"PostgreSQL {cpu(1, 'postgres'):.2f}, Redis {cpu(1, 'redis'):.2f}, simulator {cpu(1, 'simulator'):.2f}, "
+           f"PostgreSQL {cpu(1, 'postgres'):.2f} (this database {cpu(1, 'postgres_db'):.2f}), "
+           f"Redis {cpu(1, 'redis'):.2f}, simulator {cpu(1, 'simulator'):.2f}, "
            f"machine {cpu(1, 'machine_busy'):.2f} (busy {med(1, 'busy'):.0%})")
-    oc.say(f"ratio pipeline / plain client: {ratio:.2f}  "
-           f"({'meets' if ratio >= TARGET_RATIO else 'BELOW'} the target of {TARGET_RATIO})")
+    own = sum(cpu(1, name) for name in ("bench", "out", "postgres_db", "redis", "simulator"))
+    oc.say(f"                 all processes of the pipeline (this database's backends): {own:.2f} ms/message "
+           f"against the plain client's {cpu(0, 'bench') + cpu(0, 'simulator'):.2f} "
+           f"({'meets' if own <= TARGET_CPU_MS else 'ABOVE'} the target of {TARGET_CPU_MS:g} ms)")
+    target = (f"({'meets' if ratio >= TARGET_RATIO else 'BELOW'} the target of {TARGET_RATIO} at 100 ms)"
+              if args.latency_ms >= 100 else "(no target at this latency)")
+    oc.say(f"ratio pipeline / plain client: {ratio:.2f}  {target}")
     oc.say("exactly-once: every queued message accepted once by the simulator, all ended `sent`")
     return 0
 

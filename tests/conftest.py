@@ -51,6 +51,16 @@ def _back_to_public_schema():
     connection.set_schema_to_public()
 
 
+@pytest.fixture(autouse=True)
+def _no_remembered_tokens():
+    """OAuth tokens a worker process keeps in memory must not outlive the test that fetched them."""
+    from messaging.bandwidth import auth
+
+    auth.forget_local_tokens()
+    yield
+    auth.forget_local_tokens()
+
+
 @pytest.fixture
 def tenant_a(db) -> Tenant:
     return Tenant.objects.get(slug="acme")

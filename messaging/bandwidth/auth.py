@@ -2,7 +2,10 @@
 
 OAuth 2.0 client credentials (the default; legacy API users stop working on 2026-12-02): the Client ID
 and Client Secret are exchanged for a bearer token, which is cached in Django's cache (Redis, shared by
-every worker) until about a minute before it expires. The cache key is a hash, never the secret.
+every worker) until about a minute before it expires. The cache key is a hash, never the secret. Each
+process also keeps the token in memory (no Redis round trip per send): until its cache lifetime ends when
+the process fetched it, for at most LOCAL_SECONDS when it read it from Redis (a token in Redis has at least
+EXPIRY_MARGIN_SECONDS of life left). A 401 forgets it in both places.
 Legacy API users send HTTP Basic username:password on every call.
 """
 
@@ -44,6 +47,10 @@ LOCK_TTL_SECONDS = 30
 LOCK_WAIT_SECONDS = 10.0
 LOCK_POLL_SECONDS = 0.05
 DEFAULT_TOKEN_LIFETIME = 60
+LOCAL_SECONDS = EXPIRY_MARGIN_SECONDS / 2
+
+# cache key -> (token, monotonic time until which this process uses it without asking Redis)
+_local_tokens: dict[str, tuple[str, float]] = {}
 
 ACCOUNT_ID_RE = re.compile(r"^\d{7}$")
 
@@ -101,8 +108,12 @@ def get_access_token(
     e.g. a wrong token URL).
     """
     key = token_cache_key(credentials, token_url)
+    kept = _local_tokens.get(key)
+    if kept and time.monotonic() < kept[1]:
+        return kept[0]
     token = _cache_get(key)
     if token:
+        _keep(key, token, LOCAL_SECONDS)
         return token
     lock_key, lock_id = key + ":lock", uuid.uuid4().hex
     if _cache_add(lock_key, lock_id):
@@ -116,6 +127,7 @@ def get_access_token(
         time.sleep(LOCK_POLL_SECONDS)
         token = _cache_get(key)
         if token:
+            _keep(key, token, LOCAL_SECONDS)
             return token
         if not _cache_get(lock_key):
             break
@@ -185,8 +197,16 @@ def auth_refused_message(credentials: Credentials, response: requests.Response) 
 def invalidate_access_token(credentials: Credentials, rejected_token: str, *, token_url: str) -> None:
     """Forget the cached token if it is still the one Bandwidth just rejected (not a newer one)."""
     key = token_cache_key(credentials, token_url)
+    kept = _local_tokens.get(key)
+    if kept and kept[0] == rejected_token:
+        del _local_tokens[key]
     if _cache_get(key) == rejected_token:
         _cache_delete(key)
+
+
+def forget_local_tokens() -> None:
+    """Drop the tokens this process keeps in memory (tests, after clearing the shared cache)."""
+    _local_tokens.clear()
 
 
 def fetch_access_token(
@@ -246,7 +266,12 @@ def _fetch_and_store(
     lifetime = cache_lifetime(expires_in)
     if lifetime > 0:
         _cache_set(key, token, lifetime)
+        _keep(key, token, lifetime)
     return token
+
+
+def _keep(key: str, token: str, seconds: float) -> None:
+    _local_tokens[key] = (token, time.monotonic() + seconds)
 
 
 def _redact(text: str, secret: str) -> str:

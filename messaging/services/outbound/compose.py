@@ -47,8 +47,7 @@ def queue_message(
     items = check_media(media)
     check_text(text, has_media=bool(items))
     route = routing.outbound_route(extension=extension, to=to, from_number=from_number)
-    check_opt_outs(from_number=route.from_number, to=route.to)
-    warnings = ten_dlc_warnings(route.from_number)
+    warnings = check_sender(from_number=route.from_number, to=route.to)
     with transaction.atomic():
         message = Message.objects.create(
             direction=Message.Direction.OUTBOUND,
@@ -80,10 +79,28 @@ def check_text(text: str, *, has_media: bool) -> None:
         )
 
 
-def check_opt_outs(*, from_number: str, to: list[str]) -> None:
-    """Raise SendRefused naming the recipients who replied STOP to `from_number`."""
-    opted_out = set(OptOut.objects.filter(number=from_number, remote_number__in=to).values_list(
-        "remote_number", flat=True))
+# The recipients who opted out of the sender, and the sender's 10DLC status (NULL: not one of our DIDs).
+_SENDER_SQL = (
+    f'SELECT ARRAY(SELECT remote_number FROM "{OptOut._meta.db_table}" WHERE number = %(number)s '
+    f'AND remote_number = ANY(%(to)s)), '
+    f'(SELECT ten_dlc_status FROM "{PhoneNumber._meta.db_table}" WHERE number = %(number)s)'
+)
+
+
+def check_sender(*, from_number: str, to: list[str]) -> list[str]:
+    """Opt-outs and 10DLC in one query: raise SendRefused naming the recipients who replied STOP to
+    `from_number`, or for an unregistered 10DLC sender when the tenant refuses those; else the warnings to
+    keep (an unregistered 10DLC sender)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_SENDER_SQL, {"number": from_number, "to": to})
+        opted_out, ten_dlc_status = cursor.fetchone()
+    check_opt_outs(from_number=from_number, to=to, opted_out=set(opted_out))
+    number = None if ten_dlc_status is None else PhoneNumber(number=from_number, ten_dlc_status=ten_dlc_status)
+    return ten_dlc_warnings(from_number, number=number)
+
+
+def check_opt_outs(*, from_number: str, to: list[str], opted_out: set[str]) -> None:
+    """Raise SendRefused naming the recipients (of `opted_out`) who replied STOP to `from_number`."""
     if opted_out:
         names = ", ".join(number for number in to if number in opted_out)
         raise SendRefused(
@@ -93,10 +110,10 @@ def check_opt_outs(*, from_number: str, to: list[str]) -> None:
         )
 
 
-def ten_dlc_warnings(from_number: str) -> list[str]:
+def ten_dlc_warnings(from_number: str, *, number: PhoneNumber | None) -> list[str]:
     """A warning when `from_number` is a US long code not marked 10DLC-registered; SendRefused instead
-    when the tenant refuses such sends."""
-    number = PhoneNumber.objects.filter(number=from_number).first()
+    when the tenant refuses such sends. `number`: the sender's PhoneNumber, None when it is not one of
+    the tenant's DIDs."""
     if number is None:
         if not PhoneNumber(number=from_number).is_us_long_code:
             return []

@@ -204,10 +204,47 @@ def test_redis_outage_does_not_stop_sending(bandwidth, settings):
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
                                    "LOCATION": "redis://127.0.0.1:1/0"}}
     grant = token(bandwidth)
+    api = bandwidth.post(SEND_URL, status=202, json=ACCEPTED)
+    send(client())
+    send(client())
+    assert api.call_count == 2
+    assert grant.call_count == 1  # the process kept the token it fetched
+
+
+def test_a_process_keeps_its_token_without_asking_redis_each_send(bandwidth, monkeypatch):
+    token(bandwidth)
     bandwidth.post(SEND_URL, status=202, json=ACCEPTED)
     send(client())
+    asked = []
+    monkeypatch.setattr(auth, "_cache_get", lambda key: asked.append(key))
+    for _ in range(3):
+        send(client())
+    assert asked == []
+
+
+def test_a_token_read_from_redis_is_kept_in_memory_only_briefly(bandwidth, monkeypatch):
+    cache.set(auth.token_cache_key(OAUTH, TOKEN_URL), "from-another-worker", 3540)
+    api = bandwidth.post(SEND_URL, status=202, json=ACCEPTED)
     send(client())
+    clock = [time.monotonic() + auth.LOCAL_SECONDS + 1]
+    monkeypatch.setattr(auth.time, "monotonic", lambda: clock[0])
+    cache.set(auth.token_cache_key(OAUTH, TOKEN_URL), "rotated", 3540)
+    send(client())
+    assert [c.request.headers["Authorization"] for c in api.calls] == ["Bearer from-another-worker", "Bearer rotated"]
+
+
+def test_a_401_forgets_the_token_this_process_kept(bandwidth):
+    tokens = iter(["stale", "fresh", "unused"])
+    grant = bandwidth.add_callback(
+        responses.POST, TOKEN_URL, callback=lambda request: (200, {}, f'{{"access_token": "{next(tokens)}"}}'))
+    answers = iter([(202, {}, '{"id": "m-1"}'), (401, {}, "{}"), (202, {}, '{"id": "m-2"}'),
+                    (202, {}, '{"id": "m-3"}')])
+    api = bandwidth.add_callback(responses.POST, SEND_URL, callback=lambda request: next(answers))
+    for _ in range(3):
+        send(client())
     assert grant.call_count == 2
+    assert [c.request.headers["Authorization"] for c in api.calls] == [
+        "Bearer stale", "Bearer stale", "Bearer fresh", "Bearer fresh"]
 
 
 def test_credentials_never_show_the_password():
