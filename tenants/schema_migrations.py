@@ -157,7 +157,7 @@ def replayable_sql(schema_name: str) -> tuple[list[str] | None, list[tuple[str, 
                 continue  # a shared app's migration: nothing to run in a tenant schema, only to record
             if not migration.atomic or not all(op.reduces_to_sql for op in migration.operations):
                 return None, []
-        collected = executor.collect_sql(plan)
+        collected = executor.loader.collect_sql(plan)
     finally:
         connection.set_schema_to_public()
     statements = [s for s in collected if any(not line.startswith("--") for line in s.strip().splitlines())]

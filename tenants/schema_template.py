@@ -183,7 +183,7 @@ def _copy_statements(cursor) -> list[str]:
         statements.append(definition)
     # Rows the migrations left (django_migrations, so later migrations apply to the copy; data
     # migrations' rows if any), then the identity sequences where the template's stand.
-    for oid, name in tables:
+    for _, name in tables:
         cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {tq}.{_q(name)})")
         if cursor.fetchone()[0]:
             statements.append(f"INSERT INTO {{schema}}.{_q(name)} OVERRIDING SYSTEM VALUE "
