@@ -195,6 +195,9 @@ def _copy_statements(cursor) -> list[str]:
         [oids],
     )
     for sequence, table, column in cursor.fetchall():
+        cursor.execute(f"SELECT is_called FROM {tq}.{_q(sequence)}")
+        if not cursor.fetchone()[0]:
+            continue  # never used in the template: the copy's new sequence starts where it does
         statements.append(
             f"SELECT setval(pg_get_serial_sequence('{{schema}}.{_q(table)}', '{column}'), last_value, is_called) "
             f"FROM {tq}.{_q(sequence)}"
