@@ -33,7 +33,8 @@ def test_a_release_applies_a_later_migration_to_copied_tenants(two_committed_cop
         connection.set_schema_to_public()
         assert ("messaging", "0012_notification_sent") not in applied_migrations(tenant.schema_name)
 
-    call_command("migrate_schemas", tenant=True, interactive=False, verbosity=1)
+    # As `python -m portal.processes release` runs it: from the command line, system checks on.
+    call_command("migrate_schemas", tenant=True, interactive=False, verbosity=1, skip_checks=False)
 
     connection.set_schema_to_public()
     assert "replaying" in capsys.readouterr().out  # the second of the group got the collected SQL
