@@ -65,6 +65,9 @@ def parse_args():
     parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
     parser.add_argument("--page-requests", type=int, default=30, help="GETs per Tenants page measurement")
     parser.add_argument("--keep-database", action="store_true")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue in the database a --keep-database run left "
+                             "(BENCH_FIELD_ENCRYPTION_KEY: its key); stages already passed are not measured again")
     parser.add_argument("--create-range", nargs=2, type=int, help=argparse.SUPPRESS)  # a --parallel helper
     args = parser.parse_args()
     timed_total = args.timed + 2 * args.rounds * args.round_size
@@ -157,6 +160,7 @@ def fill_counts_and_paths(page_slugs: set[str] | None = None) -> tuple[list[str]
                 refresh_tenant_counts()
     connection.set_schema_to_public()
     by_tenant = {e.tenant_id: e.path for e in WebhookEndpoint.objects.all()}
+    tenants = [t for t in tenants if t.pk in by_tenant]  # a tenant an interrupted run created but did not seed
     return [t.schema_name for t in tenants], [by_tenant[t.pk] for t in tenants]
 
 
@@ -219,25 +223,38 @@ def main() -> int:
     env = common.production_env(database_url, redis_url, port)
     common.say(f"machine: {common.machine()}; {common.load_average()}")
     report: dict = {"page_many": [], "one": [], "all": []}
+    if os.environ.get("BENCH_FIELD_ENCRYPTION_KEY"):  # the stored secrets of a kept database
+        env["FIELD_ENCRYPTION_KEY"] = os.environ["BENCH_FIELD_ENCRYPTION_KEY"]
     try:
         common.check_redis(redis_url)
-        common.recreate_database(database_url)
-        common.prepare(env)
-        common.manage(env, "collectstatic", "--noinput", "-v", "0")  # the pages need the static manifest
-        from django.contrib.auth import get_user_model
+        if args.resume:
+            common.load_django(env)
+            from tenants.models import Tenant
 
-        get_user_model().objects.create_superuser(username=ADMIN, email="", password=ADMIN_PASSWORD)
-        report["first"] = timed_creation(1, args.timed)
-        common.say(f"created {args.timed} tenants, median {statistics.median(report['first']):.3f} s")
+            present = max(int(slug.rsplit("-", 1)[1]) for slug in
+                          Tenant.objects.customers().values_list("slug", flat=True))
+            common.say(f"resuming with {present} tenants")
+        else:
+            common.recreate_database(database_url)
+            common.prepare(env)
+        common.manage(env, "collectstatic", "--noinput", "-v", "0")  # the pages need the static manifest
         with tempfile.TemporaryDirectory(prefix="bench-") as logs:
-            fill_counts_and_paths()
-            common.close_django_connections()
-            with common.gunicorn(env, port, workers=args.workers,
-                                 log_dir=Path(logs)) as server:
-                report["page_few"] = tenants_page(server, port, args.page_requests, args.timed, database_url)
+            if not args.resume:
+                from django.contrib.auth import get_user_model
+
+                get_user_model().objects.create_superuser(username=ADMIN, email="", password=ADMIN_PASSWORD)
+                report["first"] = timed_creation(1, args.timed)
+                common.say(f"created {args.timed} tenants, median {statistics.median(report['first']):.3f} s")
+                fill_counts_and_paths()
+                common.close_django_connections()
+                with common.gunicorn(env, port, workers=args.workers,
+                                     log_dir=Path(logs)) as server:
+                    report["page_few"] = tenants_page(server, port, args.page_requests, args.timed, database_url)
+                present = args.timed
             stages = (("checkpoint", args.checkpoint), ("end", args.tenants - args.rounds * args.round_size))
-            present = args.timed
             for key, until in stages:
+                if present > until:
+                    continue  # passed before --resume
                 seconds = parallel_creation(env, present + 1, until, args.parallel)
                 common.say(f"created {until - present} more tenants with {args.parallel} processes in {seconds:.0f} s "
                            f"({until - present and seconds / (until - present) * args.parallel:.3f} s a tenant)")
@@ -307,9 +324,12 @@ def _spread(values: list[float], fmt: str = "{:.3f}") -> str:
 def summarize(report: dict, args, tenants: int) -> None:
     say = common.say
     say("")
-    say(f"create tenant, tenants 1-{args.timed} (0-{args.timed - 1} present): "
-        f"median {statistics.median(report['first']):.3f} s, worst {max(report['first']):.3f} s")
+    if "first" in report:
+        say(f"create tenant, tenants 1-{args.timed} (0-{args.timed - 1} present): "
+            f"median {statistics.median(report['first']):.3f} s, worst {max(report['first']):.3f} s")
     for key, present in (("checkpoint", args.checkpoint), ("end", args.tenants - args.rounds * args.round_size)):
+        if key not in report:
+            continue
         medians = [statistics.median(r) for r in report[key]]
         old = [statistics.median(r) for r in report[key + "_old"]]
         ratios = [n / o for n, o in zip(medians, old, strict=True)]
@@ -318,10 +338,12 @@ def summarize(report: dict, args, tenants: int) -> None:
             f"{TARGET_CREATE_S} s)")
         say(f"  old way (every migration into an empty schema), median per round of {args.old_way}: "
             f"{_spread(old)} s; copy / old way: {_spread(ratios, '{:.2f}')}")
-    growth = [e / c for e, c in zip([statistics.median(r) for r in report["end"]],
-                                    [statistics.median(r) for r in report["checkpoint"]], strict=True)]
-    say(f"growth from {args.checkpoint:,} to {args.tenants:,} tenants (round by round): {_spread(growth, '{:.2f}')}")
-    for page, figures in report["page_few"].items():
+    if "checkpoint" in report:
+        growth = [e / c for e, c in zip([statistics.median(r) for r in report["end"]],
+                                        [statistics.median(r) for r in report["checkpoint"]], strict=True)]
+        say(f"growth from {args.checkpoint:,} to {args.tenants:,} tenants (round by round): "
+            f"{_spread(growth, '{:.2f}')}")
+    for page, figures in report.get("page_few", {}).items():
         say(f"Tenants page, {args.timed} tenants, {page} ({figures['rows']} rows): "
             f"median {figures['median_ms']:.1f} ms, server CPU {figures['cpu_ms']:.1f} ms")
     for page in ("first page", "last page"):
