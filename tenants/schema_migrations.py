@@ -12,26 +12,27 @@ This executor (settings.GET_EXECUTOR_FUNCTION) does, for a whole-database run
    that already hold every migration on disk: a release without tenant migrations costs seconds;
 2. migrates the template schema (tenants/schema_template.py) with Django's own `migrate`, so new
    tenants are copies of the new version, and uses it as the pilot of the schemas at the same
-   migration state: the SQL of the pending migrations is collected once (Django's `sqlmigrate`
-   machinery, against the pilot), the pilot is migrated by Django for real (a failing migration stops
-   the release there, before any tenant), and the collected SQL is then replayed into every other
-   schema of the group, each in one transaction with its django_migrations rows, over
-   TENANT_MULTIPROCESSING_MAX_PROCESSES connections at once;
+   migration state: the pilot is migrated by Django for real (a failing migration stops the release
+   there, before any tenant) while every statement its schema editor runs is recorded, and those
+   statements are then replayed into every other schema of the group, each in one transaction with
+   its django_migrations rows, over TENANT_MULTIPROCESSING_MAX_PROCESSES connections at once;
 3. migrates with Django's `migrate` per schema (django-tenants' multiprocessing pool) what cannot be
    replayed as SQL: migrations with RunPython for tenant apps, non-atomic migrations, schemas at an
    unusual state (a group without the template's history).
 
 Every schema was made by the same migrations or copied with their names (tenants/schema_template.py),
-so the SQL Django writes for the pilot is the SQL it would write for each of them.
+so the SQL Django runs in the pilot is the SQL it would run in each of them.
 """
 
 import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.db import connection, connections, router, transaction
+from django.db.backends.postgresql.schema import DatabaseSchemaEditor as PostgresSchemaEditor
 from django.db.migrations.executor import MigrationExecutor as DjangoMigrationExecutor
 from django_tenants.migration_executors import get_executor as tenants_get_executor
 from django_tenants.migration_executors.base import MigrationExecutor, run_migrations
@@ -112,11 +113,12 @@ class ReleaseExecutor(MigrationExecutor):
 
     def _migrate_group(self, applied: frozenset, group: list[str]) -> None:
         pilot, rest = group[0], group[1:]
-        statements, migrations = (None, []) if not applied else replayable_sql(pilot)
-        run_migrations(self.args, self.options, self.codename, pilot)
+        migrations = replayable_plan(pilot) if applied and rest else None
+        with recorded_ddl() as statements:
+            run_migrations(self.args, self.options, self.codename, pilot)
         if not rest:
             return
-        if statements is None:
+        if migrations is None:
             self._say(f"{len(rest)} schemas: Django's migrate in each, {parallelism()} processes at once")
             self._migrate_each(rest)
             return
@@ -150,28 +152,51 @@ def applied_migrations(schema_name: str, cursor=None) -> frozenset | None:
             cursor.close()
 
 
-def replayable_sql(schema_name: str) -> tuple[list[str] | None, list[tuple[str, str]]]:
-    """The SQL of the migrations `schema_name` lacks, collected against it without running it, and the
-    (app, name) rows to record; (None, []) when some of it cannot be replayed as plain SQL."""
+def replayable_plan(schema_name: str) -> list[tuple[str, str]] | None:
+    """The (app, name) rows to record for the migrations `schema_name` lacks, when what they do to the
+    schema is all SQL run by Django's schema editor (no RunPython in a tenant app, all atomic, forwards);
+    else None."""
     connection.set_schema(schema_name)
     try:
         executor = DjangoMigrationExecutor(connection)
         plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
         if not plan or any(backwards for _, backwards in plan):
-            return None, []
+            return None
         for migration, _ in plan:
             if not router.allow_migrate(connection.alias, migration.app_label):
                 continue  # a shared app's migration: nothing to run in a tenant schema, only to record
             if not migration.atomic or not all(op.reduces_to_sql for op in migration.operations):
-                return None, []
-        collected = executor.loader.collect_sql(plan)
+                return None
     finally:
         connection.set_schema_to_public()
-    statements = [s for s in collected if any(not line.startswith("--") for line in s.strip().splitlines())]
     recorded = []
     for migration, _ in plan:
         recorded += list(migration.replaces or ()) + [(migration.app_label, migration.name)]
-    return statements, recorded
+    return recorded
+
+
+@contextmanager
+def recorded_ddl():
+    """Every statement Django's schema editor runs meanwhile, as run (parameters merged), in order.
+
+    Recorded from the pilot's real migration rather than collected beforehand (sqlmigrate's way):
+    what Django writes can depend on what it finds in the database (constraint names), including
+    objects an earlier migration of the same run creates."""
+    statements: list[str] = []
+    original = PostgresSchemaEditor.execute
+
+    def execute(editor, sql, params=()):
+        result = original(editor, sql, params)
+        if not editor.collect_sql and sql is not None:
+            # As PostgreSQL's schema editor sends it: parameters merged client-side unless None.
+            statements.append(str(sql) if params is None else editor.connection.ops.compose_sql(str(sql), params))
+        return result
+
+    PostgresSchemaEditor.execute = execute
+    try:
+        yield statements
+    finally:
+        PostgresSchemaEditor.execute = original
 
 
 def replay(schemas: list[str], statements: list[str], migrations: list[tuple[str, str]], *,
