@@ -132,14 +132,15 @@ def old_way_creation(count: int, label: str) -> list[float]:
     return seconds
 
 
-def timed_rounds(args, first: int, label: str) -> tuple[list[list[float]], list[list[float]]]:
-    """--rounds rounds of --round-size timed creations (from tenant `first`) and --old-way old-way ones."""
+def timed_rounds(args, first: int, label: str, present: int) -> tuple[list[list[float]], list[list[float]]]:
+    """--rounds rounds of --round-size timed creations (from tenant `first`, with `present` tenants there
+    before) and --old-way old-way ones."""
     new, old = [], []
     for round_number in range(args.rounds):
         start = first + round_number * args.round_size
         new.append(timed_creation(start, start + args.round_size - 1))
         old.append(old_way_creation(args.old_way, f"{label}_{round_number}"))
-        common.say(f"  round {round_number + 1} at {start - 1} tenants: copy median "
+        common.say(f"  round {round_number + 1} at {present + round_number * args.round_size} tenants: copy median "
                    f"{statistics.median(new[-1]):.3f} s, old way median {statistics.median(old[-1]):.3f} s")
     return new, old
 
@@ -231,8 +232,8 @@ def main() -> int:
             common.load_django(env)
             from tenants.models import Tenant
 
-            present = max(int(slug.rsplit("-", 1)[1]) for slug in
-                          Tenant.objects.customers().values_list("slug", flat=True))
+            slugs = list(Tenant.objects.customers().values_list("slug", flat=True))
+            present, next_index = len(slugs), max(int(slug.rsplit("-", 1)[1]) for slug in slugs) + 1
             common.say(f"resuming with {present} tenants")
         else:
             common.recreate_database(database_url)
@@ -250,17 +251,20 @@ def main() -> int:
                 with common.gunicorn(env, port, workers=args.workers,
                                      log_dir=Path(logs)) as server:
                     report["page_few"] = tenants_page(server, port, args.page_requests, args.timed, database_url)
-                present = args.timed
+                present, next_index = args.timed, args.timed + 1
             stages = (("checkpoint", args.checkpoint), ("end", args.tenants - args.rounds * args.round_size))
             for key, until in stages:
                 if present > until:
                     continue  # passed before --resume
-                seconds = parallel_creation(env, present + 1, until, args.parallel)
-                common.say(f"created {until - present} more tenants with {args.parallel} processes in {seconds:.0f} s "
-                           f"({until - present and seconds / (until - present) * args.parallel:.3f} s a tenant)")
+                more = until - present
+                seconds = parallel_creation(env, next_index, next_index + more - 1, args.parallel)
+                common.say(f"created {more} more tenants with {args.parallel} processes in {seconds:.0f} s "
+                           f"({more and seconds / more * args.parallel:.3f} s a tenant)")
                 common.close_django_connections()
-                report[key], report[key + "_old"] = timed_rounds(args, until + 1, key)
-                present = until + args.rounds * args.round_size
+                next_index, present = next_index + more, until
+                report[key], report[key + "_old"] = timed_rounds(args, next_index, key, present)
+                timed = args.rounds * args.round_size
+                next_index, present = next_index + timed, present + timed
             report["catalog"] = catalog_size()
             common.say(f"catalog with {present} tenants: {report['catalog']}")
             schemas, paths = fill_counts_and_paths(measured_page_slugs())
