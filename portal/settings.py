@@ -91,6 +91,12 @@ TENANT_DOMAIN_MODEL = "tenants.Domain"
 TENANT_SUBFOLDER_PREFIX = "t"
 ROOT_URLCONF = "portal.urls_tenant"
 PUBLIC_SCHEMA_URLCONF = "portal.urls_public"
+# New tenants are copies of this schema, which migrate_schemas keeps migrated (tenants/schema_template.py);
+# not a tenant's name: those all start with "t_".
+TENANT_TEMPLATE_SCHEMA = "tenant_template"
+# migrate_schemas: the template, then every tenant schema, this many at once (tenants/schema_migrations.py).
+GET_EXECUTOR_FUNCTION = "tenants.schema_migrations.get_executor"
+TENANT_MULTIPROCESSING_MAX_PROCESSES = env_int("MIGRATE_PARALLEL", 2, minimum=1)
 
 MIDDLEWARE = [
     # Health and static files answer before tenant routing, which needs the database.

@@ -37,6 +37,19 @@ class Tenant(TenantMixin):
     def __str__(self) -> str:
         return self.name
 
+    def create_schema(self, check_if_exists=False, sync_schema=True, verbosity=1):
+        """A copy of the migrated template schema when it is current (tenants/schema_template.py),
+        else django-tenants' way: an empty schema and every tenant migration run into it."""
+        from django_tenants.utils import schema_exists
+
+        from tenants import schema_template
+
+        if check_if_exists and schema_exists(self.schema_name):
+            return False
+        if sync_schema and schema_template.clone_template(self.schema_name):
+            return True
+        return super().create_schema(check_if_exists=check_if_exists, sync_schema=sync_schema, verbosity=verbosity)
+
     @property
     def is_public(self) -> bool:
         return self.schema_name == PUBLIC_SCHEMA

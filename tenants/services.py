@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django_tenants.utils import schema_exists
 
+from tenants import schema_template
 from tenants.exceptions import TenantInvalid
 from tenants.models import Domain, Membership, Tenant, TenantEntry
 
@@ -83,6 +84,8 @@ def create_tenant(
     if problems:
         raise TenantInvalid(fields=problems)
 
+    # Outside the transaction below: a template brought up to date here stays so for the next one.
+    schema_template.ensure_current()
     tenant = Tenant(name=name, slug=slug, schema_name=schema_name_for(slug))
     try:
         with transaction.atomic():

@@ -75,15 +75,20 @@ def _tenant_or_404(slug: str) -> Tenant:
 @system_admin_required
 def tenant_list(request):
     query = request.GET.get("q", "").replace("\x00", "").strip()[:100]  # PostgreSQL text holds no NUL
-    tenants = (
-        Tenant.objects.customers()
-        .annotate(admin_count=Count("memberships", filter=Q(memberships__user__is_active=True,
-                                                                    memberships__role=Membership.Role.ADMIN)))
-        .order_by("name")
-    )
+    tenants = Tenant.objects.customers().order_by("name", "pk")
     if query:
         tenants = tenants.filter(Q(name__icontains=query) | Q(slug__icontains=query))
     page = Paginator(tenants, PAGE_SIZE).get_page(request.GET.get("page"))
+    # Administrators counted for the page's tenants only: counting them in the page's query grouped every
+    # tenant of the database before the page was cut out of it (10,000 rows for 50 shown).
+    page.object_list = list(page.object_list)
+    admins = dict(
+        Membership.objects.filter(tenant__in=[tenant.pk for tenant in page.object_list],
+                                  role=Membership.Role.ADMIN, user__is_active=True)
+        .values_list("tenant").annotate(count=Count("pk")).values_list("tenant", "count")
+    )
+    for tenant in page.object_list:
+        tenant.admin_count = admins.get(tenant.pk, 0)
     return render(request, "tenants/list.html", {"page": page, "query": query})
 
 

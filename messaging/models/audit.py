@@ -12,7 +12,11 @@ class AuditEntry(models.Model):
         ACTION = "action", "Action"
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    # No database constraint: a foreign key from each tenant schema to auth_user adds triggers on
+    # auth_user per tenant, which made creating tenants and updating users slower with every tenant
+    # (docs/scaling.md). Users are deactivated, never deleted.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, db_constraint=False, null=True, on_delete=models.SET_NULL,
+                             related_name="+")
     action = models.CharField(max_length=10, choices=Action.choices)
     object_type = models.CharField(max_length=50)
     object_id = models.CharField(max_length=40, blank=True)

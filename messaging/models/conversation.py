@@ -47,7 +47,10 @@ class ConversationRead(models.Model):
     """
 
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="reads")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # No database constraint: a foreign key from each tenant schema to auth_user adds triggers on
+    # auth_user per tenant, which made creating tenants and updating users slower with every tenant
+    # (docs/scaling.md). Users are deactivated, never deleted.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, db_constraint=False, on_delete=models.CASCADE, related_name="+")
     last_read_message_id = models.BigIntegerField(default=0)
     read_at = models.DateTimeField(auto_now=True)
 
@@ -66,7 +69,11 @@ class ConversationRead(models.Model):
 class InboxPreference(models.Model):
     """A user's choices for their Inbox in this tenant."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # No database constraint: a foreign key from each tenant schema to auth_user adds triggers on
+    # auth_user per tenant, which made creating tenants and updating users slower with every tenant
+    # (docs/scaling.md). Users are deactivated, never deleted.
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, db_constraint=False, on_delete=models.CASCADE,
+                                related_name="+")
     email_on_inbound = models.BooleanField(
         "E-mail me each new message while I am not connected", default=False,
     )

@@ -12,7 +12,10 @@ class ExtensionAssignment(models.Model):
     extensions.
     """
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # No database constraint: a foreign key from each tenant schema to auth_user adds triggers on
+    # auth_user per tenant, which made creating tenants and updating users slower with every tenant
+    # (docs/scaling.md). Users are deactivated, never deleted.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, db_constraint=False, on_delete=models.PROTECT, related_name="+")
     extension = models.ForeignKey(Extension, on_delete=models.CASCADE, related_name="assignments")
     created_at = models.DateTimeField(auto_now_add=True)
 

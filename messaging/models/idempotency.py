@@ -15,7 +15,10 @@ class IdempotentRequest(models.Model):
     its row. Keys live 24 hours (services/outbound/idempotency.py; the outbound sweeper deletes older ones).
     """
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # No database constraint: a foreign key from each tenant schema to auth_user adds triggers on
+    # auth_user per tenant, which made creating tenants and updating users slower with every tenant
+    # (docs/scaling.md). Users are deactivated, never deleted.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, db_constraint=False, on_delete=models.CASCADE, related_name="+")
     key = models.CharField(max_length=255)
     request_hash = models.CharField(max_length=64, help_text="SHA-256 of what was asked to be sent.")
     response_status = models.PositiveSmallIntegerField(null=True)

@@ -17,7 +17,10 @@ class NotificationSent(models.Model):
         CONNECTED = "connected", "Not e-mailed: the user was connected"
 
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="notifications")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # No database constraint: a foreign key from each tenant schema to auth_user adds triggers on
+    # auth_user per tenant, which made creating tenants and updating users slower with every tenant
+    # (docs/scaling.md). Users are deactivated, never deleted.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, db_constraint=False, on_delete=models.CASCADE, related_name="+")
     outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.SENT)
     created_at = models.DateTimeField(auto_now_add=True)
 

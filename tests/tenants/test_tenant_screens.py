@@ -88,3 +88,20 @@ def test_adding_an_extension_user_as_administrator_promotes_them(sysadmin_client
     answer = sysadmin_client.post("/tenants/acme/", {"username": "erin"}, follow=True)
     assert "erin is now an administrator" in answer.content.decode()
     assert Membership.objects.get(user=user, tenant=tenant_a).role == Membership.Role.ADMIN
+
+
+def test_tenants_page_counts_each_tenants_active_administrators(sysadmin_client, tenant_a):
+    from django.contrib.auth import get_user_model
+
+    from tenants.services import add_tenant_admin
+
+    add_tenant_admin(tenant=tenant_a, username="second-admin", password="another-long-pass-77")
+    get_user_model().objects.filter(username="admin_b").update(is_active=False)
+    page = sysadmin_client.get("/tenants/").content.decode()
+
+    def admins(slug):
+        row = page.split(f'<tr data-slug="{slug}">')[1].split("</tr>")[0]
+        return row.split("<td>")[4].split("</td>")[0]
+
+    assert admins("acme") == "2"
+    assert admins("globex") == "0"  # its only administrator is deactivated
