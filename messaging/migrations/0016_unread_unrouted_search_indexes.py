@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('messaging', '0014_webhookevent_claimed_at'),
+        ('messaging', '0015_user_references_without_constraints'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

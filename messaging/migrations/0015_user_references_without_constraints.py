@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('messaging', '0012_notification_sent'),
+        ('messaging', '0014_webhookevent_claimed_at'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
