@@ -38,12 +38,15 @@ def stored_secrets_readable(app_configs=None, databases=None, **kwargs) -> list[
     """System check (tags "encryption", "database"): runs only when asked to look at the database."""
     if not databases or "default" not in databases:
         return []
+    # Back to the schema the check found, not to public: `migrate` runs this check inside each tenant schema
+    # it migrates (migrate_schemas), and leaving public current there applied tenant migrations to public.
+    previous = connection.tenant
     try:
         problem = find_unreadable_secret()
     except DatabaseError:  # no tables yet (the first migrate runs this check) or no database: nothing to read
         problem = None
     finally:
-        connection.set_schema_to_public()
+        connection.set_tenant(previous)
     if problem is None:
         return []
     return [checks.Error(f"FIELD_ENCRYPTION_KEY cannot decrypt the stored secrets ({problem})",
