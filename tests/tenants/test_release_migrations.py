@@ -11,7 +11,6 @@ from tenants.schema_migrations import applied_migrations
 from tenants.services import create_tenant
 from tests.tenants.test_schema_template import TEMPLATE, structure
 
-
 BEHIND, LATER = "0015_user_references_without_constraints", "0016_unread_unrouted_search_indexes"
 
 
