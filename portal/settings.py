@@ -62,6 +62,7 @@ SHARED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django.contrib.postgres",
     "axes",
     "portal",
@@ -271,6 +272,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_URLCONF": "portal.urls_schema",
     "SCHEMA_PATH_PREFIX": r"/(t/\{tenant\}/)?api/v1",
+    # Swagger UI's scripts and styles from the portal's own static files, not from a CDN: /api/docs/ works on a
+    # network without internet and loads nothing from a third-party host.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     # The error body is documented once, as the Error component, on every operation's 4xx answers.
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
