@@ -17,6 +17,7 @@ import secrets
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -162,14 +163,33 @@ def test(pytest_args: list[str]) -> int:
 
 @dataclass
 class Child:
+    """A process of `make run`. Its output reaches the terminal line by line, each line prefixed with `tag`,
+    so the web server's, the worker's and beat's lines can be told apart."""
+
     name: str
     argv: list[str]
     env: dict[str, str] = field(default_factory=dict)
+    tag: str = ""
     process: subprocess.Popen | None = field(default=None, repr=False)
+    relay: threading.Thread | None = field(default=None, repr=False)
     deaths: list[float] = field(default_factory=list, repr=False)
 
     def start(self) -> None:
-        self.process = subprocess.Popen(self.argv, env=os.environ | self.env)
+        self.process = subprocess.Popen(self.argv, env=os.environ | self.env, stdout=subprocess.PIPE,
+                                        stderr=subprocess.STDOUT)
+        prefix = f"{self.tag or self.name:>9} | ".encode()
+        self.relay = threading.Thread(target=_relay, args=(self.process.stdout, prefix), daemon=True,
+                                      name=f"output of {self.name}")
+        self.relay.start()
+
+
+def _relay(stream, prefix: bytes) -> None:
+    """Copy a child's output to this terminal, a whole line at a time (lines of several children never mix)."""
+    out = sys.stdout.buffer
+    with stream:
+        for line in stream:
+            out.write(prefix + (line if line.endswith(b"\n") else line + b"\n"))
+            out.flush()
 
 
 DEMO_CREDENTIALS_FILE = DATA_DIR / "demo-credentials.txt"
@@ -197,7 +217,7 @@ def extra_children(port: int, *, demo: bool) -> list[Child]:
     os.environ["BANDWIDTH_OAUTH_TOKEN_URL"] = f"{sim}/api/v1/oauth2/token"
     os.environ["PORTAL_SIMULATOR_URL"] = sim
     return [Child("Bandwidth simulator", [sys.executable, "-m", "devtools.simulator", "--port", str(sim_port),
-                                          "--callback-delay-ms", "800", "--seed", "1"])]
+                                          "--callback-delay-ms", "800", "--seed", "1"], tag="simulator")]
 
 
 def _seed_demo() -> str:
@@ -363,9 +383,10 @@ def run() -> int:
         # The production commands (portal/processes.py); only the address differs.
         children = extra_children(port, demo=demo) + [
             Child("web server", processes.command("web"),
-                  {"WEB_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": os.environ.get("WEB_CONCURRENCY", "2")}),
-            Child("celery worker", processes.command("worker")),
-            Child("celery beat", processes.command("beat")),
+                  {"WEB_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": os.environ.get("WEB_CONCURRENCY", "2")},
+                  tag="web"),
+            Child("celery worker", processes.command("worker"), tag="worker"),
+            Child("celery beat", processes.command("beat"), tag="beat"),
         ]
         for child in children:
             say(f"Starting the {child.name}: {' '.join(child.argv[1:])}")
