@@ -4,7 +4,7 @@
     python -m portal.processes worker              the Celery worker (one or more)
     python -m portal.processes beat                Celery beat (exactly one)
     python -m portal.processes release             migrations, then the first administrator (each release)
-    python -m portal.processes release web         release, then the web server (docker-compose's web)
+    python -m portal.processes release web         release, then the web server (one host without compose)
     python -m portal.processes worker -c 4         further options go to the last process's command
     python -m portal.processes --show worker       print the command instead of running it
 
