@@ -142,15 +142,8 @@ def populate(env: dict, count: int) -> None:
     present = Tenant.objects.customers().count()
     if present >= count:
         return
-    started = time.perf_counter()
-    bounds = [present + 1 + (count - present) * part // PARALLEL for part in range(PARALLEL + 1)]
-    helpers = [subprocess.Popen([common.PYTHON, __file__, "--create-range", str(a), str(b - 1)], env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-               for a, b in zip(bounds, bounds[1:], strict=False) if b > a]
-    failures = [helper.stderr.read()[-2000:] for helper in helpers if helper.wait() != 0]
-    if failures:
-        raise common.CannotMeasure("creating tenants failed:\n" + failures[0])
-    common.say(f"added {count - present} bare tenants in {time.perf_counter() - started:.0f} s")
+    seconds = common.create_in_parallel(__file__, env, present + 1, count, PARALLEL)
+    common.say(f"added {count - present} bare tenants in {seconds:.0f} s")
 
 
 def database_exists(database_url: str) -> bool:

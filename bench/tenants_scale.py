@@ -31,7 +31,6 @@ import io
 import os
 import re
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -94,21 +93,6 @@ def timed_creation(first: int, last: int) -> list[float]:
     for index in range(first, last + 1):
         common.seed_tenant(index, create=create)
     return seconds
-
-
-def parallel_creation(env: dict, first: int, last: int, processes: int) -> float:
-    """Tenants first..last by several processes of this script; returns the wall time."""
-    if last < first:
-        return 0.0
-    started = time.perf_counter()
-    bounds = [first + (last - first + 1) * part // processes for part in range(processes + 1)]
-    helpers = [subprocess.Popen([common.PYTHON, __file__, "--create-range", str(a), str(b - 1)], env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-               for a, b in zip(bounds, bounds[1:], strict=False) if b > a]
-    failures = [helper.stderr.read()[-2000:] for helper in helpers if helper.wait() != 0]
-    if failures:
-        raise common.CannotMeasure("creating tenants failed:\n" + failures[0])
-    return time.perf_counter() - started
 
 
 def old_way_creation(count: int, label: str) -> list[float]:
@@ -257,7 +241,7 @@ def main() -> int:
                 if present > until:
                     continue  # passed before --resume
                 more = until - present
-                seconds = parallel_creation(env, next_index, next_index + more - 1, args.parallel)
+                seconds = common.create_in_parallel(__file__, env, next_index, next_index + more - 1, args.parallel)
                 common.say(f"created {more} more tenants with {args.parallel} processes in {seconds:.0f} s "
                            f"({more and seconds / more * args.parallel:.3f} s a tenant)")
                 common.close_django_connections()
