@@ -17,6 +17,7 @@ WORKDIR /app
 COPY pyproject.toml ./
 COPY portal/__init__.py portal/
 COPY tenants/__init__.py tenants/
+COPY accounts/__init__.py accounts/
 COPY messaging/__init__.py messaging/
 RUN pip install .
 
@@ -25,6 +26,7 @@ RUN pip install .
 COPY manage.py ./
 COPY portal portal
 COPY tenants tenants
+COPY accounts accounts
 COPY messaging messaging
 COPY templates templates
 COPY static static

@@ -54,6 +54,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS") or [PORTAL_BASE_URL]
 SHARED_APPS = [
     "django_tenants",
     "tenants",
+    "accounts",
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.sessions",

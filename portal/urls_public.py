@@ -27,6 +27,7 @@ urlpatterns = [
         name="api-docs",
     ),
     *api_patterns,
+    path("account/", include("accounts.urls")),
     path("webhooks/", include("messaging.webhook_urls")),
     path("", include("tenants.urls")),
 ]

@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-RUNTIME_PACKAGES = ("portal", "tenants", "messaging")
+RUNTIME_PACKAGES = ("portal", "tenants", "messaging", "accounts")
 
 
 def module_name(path: Path) -> str:
