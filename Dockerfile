@@ -13,16 +13,14 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 RUN useradd --create-home --uid 10001 --user-group portal
 WORKDIR /app
 
-# Dependencies first, so that a code change does not reinstall them.
-COPY pyproject.toml ./
-COPY portal/__init__.py portal/
-COPY tenants/__init__.py tenants/
-COPY accounts/__init__.py accounts/
-COPY messaging/__init__.py messaging/
-RUN pip install .
+# Dependencies first, so that a code change does not reinstall them: exactly the versions and hashes of the
+# lock file (requirements/runtime.txt, written by `make lock`), the runtime packages only. The code is imported
+# from /app (PYTHONPATH), so the portal itself is not installed as a package.
+COPY requirements/runtime.txt requirements/runtime.txt
+RUN pip install --require-hashes --no-deps -r requirements/runtime.txt
 
-# The runtime packages only: devtools/ (launcher, simulator, demo), bench/ and tests/ never enter the
-# image (.dockerignore keeps them out of the build context too).
+# devtools/ (launcher, simulator, demo), bench/ and tests/ never enter the image (.dockerignore keeps them
+# out of the build context too).
 COPY manage.py ./
 COPY portal portal
 COPY tenants tenants
@@ -30,7 +28,6 @@ COPY accounts accounts
 COPY messaging messaging
 COPY templates templates
 COPY static static
-RUN pip install --no-deps .
 
 # Static files are collected at build time (whitenoise serves them); settings need their variables
 # to import, none of which is used here: dummies.
@@ -45,11 +42,12 @@ RUN DEBUG=0 \
     && mkdir -p /app/.data/media \
     && chown -R portal:portal /app/.data
 
-USER portal
+# Numeric, so that Kubernetes' runAsNonRoot can verify it without the image's /etc/passwd.
+USER 10001:10001
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-    CMD python -c "import urllib.request, sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4).status != 200)"
+    CMD ["python", "-c", "import urllib.request, sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4).status != 200)"]
 # The web process of the process table (portal/processes.py: gunicorn on 0.0.0.0:8000); the worker and beat
 # run the same image with `python -m portal.processes worker` / `beat`. WEB_CONCURRENCY (gunicorn reads
-# it) sets the number of worker processes.
+# it) sets the number of worker processes; WEB_TIMEOUT, WEB_GRACEFUL_TIMEOUT and WEB_KEEPALIVE its timeouts.
 CMD ["python", "-m", "portal.processes", "web"]

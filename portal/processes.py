@@ -23,8 +23,9 @@ Before web, worker or beat starts, the system check of messaging/checks.py makes
 decrypts the stored secrets: a wrong key stops the start with the reason.
 
 Variables read here: WEB_BIND (default 0.0.0.0:$PORT, PORT defaulting to 8000), LOG_LEVEL (Celery's
-log level, INFO), WEB_THREADS (4: the web's DB_POOL_SIZE unless that is set), WEB_CONCURRENCY (gunicorn
-reads it itself).
+log level, INFO), WEB_THREADS (4: the web's DB_POOL_SIZE unless that is set), WEB_TIMEOUT (30),
+WEB_GRACEFUL_TIMEOUT (30), WEB_KEEPALIVE (5), WEB_CONCURRENCY (gunicorn reads it itself: the number of web
+worker processes).
 """
 
 import os
@@ -42,7 +43,8 @@ CREDENTIALS_FILE = DATA_DIR / "admin-credentials.txt"
 PROCESSES: dict[str, tuple[tuple[str, ...], ...]] = {
     # ASGI (uvicorn workers) so the live channel's open streams cost a coroutine each, not a worker.
     "web": (("-m", "gunicorn", "portal.asgi", "--worker-class", "portal.web_worker.PortalUvicornWorker",
-             "--bind", "{WEB_BIND}", "--access-logfile", "-"),),
+             "--bind", "{WEB_BIND}", "--access-logfile", "-", "--timeout", "{WEB_TIMEOUT}",
+             "--graceful-timeout", "{WEB_GRACEFUL_TIMEOUT}", "--keep-alive", "{WEB_KEEPALIVE}"),),
     # Gossip, mingle and event heartbeats serve monitoring tools this portal does not use; without them
     # an idle worker keeps no pub/sub traffic on Redis and starts a second sooner. Remote control
     # (`celery inspect ping`, the compose health check) stays on.
@@ -62,11 +64,24 @@ NAMES = tuple(PROCESSES)
 SERVING = ("web", "worker", "beat")
 
 
+# gunicorn's timeouts, in seconds: a worker silent for WEB_TIMEOUT is restarted; on a stop, requests in flight
+# get WEB_GRACEFUL_TIMEOUT to finish; an idle keep-alive connection from the proxy is held WEB_KEEPALIVE.
+TIMEOUT_DEFAULTS = {"WEB_TIMEOUT": 30, "WEB_GRACEFUL_TIMEOUT": 30, "WEB_KEEPALIVE": 5}
+
+
+def _seconds(env: Mapping[str, str], name: str) -> str:
+    raw = env.get(name) or str(TIMEOUT_DEFAULTS[name])
+    if not raw.isdigit() or int(raw) < 1:
+        raise SystemExit(f"{name} must be a whole number of seconds, at least 1 (got {raw!r}).")
+    return str(int(raw))
+
+
 def _values(env: Mapping[str, str]) -> dict[str, str]:
     return {
         "WEB_BIND": env.get("WEB_BIND") or f"0.0.0.0:{env.get('PORT') or 8000}",
         "LOG_LEVEL": (env.get("LOG_LEVEL") or "INFO").upper(),
         "WEB_THREADS": env.get("WEB_THREADS") or "4",
+        **{name: _seconds(env, name) for name in TIMEOUT_DEFAULTS},
     }
 
 
