@@ -1,6 +1,9 @@
 # The portal's image: gunicorn on port 8000 by default; the same image runs the Celery worker and
 # beat (see docker-compose.yml and docs/deployment.md).
-FROM python:3.11-slim
+# BASE_IMAGE: another image with python 3.11 and pip on PATH, e.g. a mirror's copy of python:3.11-slim
+# (docs/deployment.md, "Built here": how the image was built and run without a registry).
+ARG BASE_IMAGE=python:3.11-slim
+FROM ${BASE_IMAGE}
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
