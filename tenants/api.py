@@ -30,7 +30,9 @@ class TenantCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100)
     slug = serializers.CharField(max_length=48)
     admin_username = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
-    admin_email = serializers.EmailField(required=False, allow_blank=True, default="")
+    # No default="": the schema would state "" as an email's default, which OpenAPI validators refuse (an
+    # email format); create_tenant's own default is "".
+    admin_email = serializers.EmailField(required=False, allow_blank=True)
     admin_password = serializers.CharField(
         required=False, allow_blank=True, default="", write_only=True, trim_whitespace=False
     )

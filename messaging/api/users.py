@@ -48,7 +48,7 @@ class UserViewSet(viewsets.GenericViewSet):
     """
 
     serializer_class = UserSerializer
-    queryset = get_user_model().objects.none()  # for the schema only (an {id} is a user's): reads go through the service
+    queryset = get_user_model().objects.none()  # for the schema (an {id} is a user's); reads use the service
 
     def _member(self, pk) -> service.TenantUser:
         try:

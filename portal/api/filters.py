@@ -5,6 +5,7 @@ OpenAPI schema by drf-spectacular from the same class the view filters with.
 The areas' FilterSets live beside their views: messaging/api/filters.py, tenants/filters.py.
 """
 
+import django_filters
 from django import forms
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema_field
@@ -32,7 +33,8 @@ class StrictBooleanField(forms.Field):
         raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
 
 
-class StrictBooleanFilter(filters.BooleanFilter):
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    # Not django_filters.rest_framework's BooleanFilter: its widget turns an unknown word into None first.
     field_class = StrictBooleanField
 
 
