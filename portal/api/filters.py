@@ -44,6 +44,12 @@ class IdField(forms.IntegerField):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, min_value=1, max_value=MAX_ID, **kwargs)
 
+    def to_python(self, value):
+        # int() reads other scripts' digits too ("٣" is 3): an id is written in ASCII.
+        if isinstance(value, str) and not value.isascii():
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
 
 class IdFilter(filters.NumberFilter):
     field_class = IdField

@@ -93,6 +93,7 @@ def test_every_documented_webhook_event_filter_is_applied(events, api_a):
     (MESSAGES, "number", "+1\x00"),
     (MESSAGES, "after", "c" * 201),
     (WEBHOOK_EVENTS, "configuration", "1.5"),
+    (WEBHOOK_EVENTS, "configuration", "٣"),
     (WEBHOOK_EVENTS, "configuration", str(2**63)),
     (WEBHOOK_EVENTS, "state", "lost"),
     (WEBHOOK_EVENTS, "type", "x" * 41),
