@@ -64,6 +64,7 @@ SHARED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_filters",  # API list filters (messaging/api/filters.py, tenants/filters.py)
     "django.contrib.postgres",
     "axes",
     "portal",
@@ -283,6 +284,16 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "portal.api.schema.attach_error_responses",
     ],
+}
+
+# API conventions (issue 13, H3): list filters are django-filter FilterSets (validated, in the schema); the
+# schema generator reads SERVE_URLCONF, so `manage.py spectacular` writes exactly what /api/schema/ serves.
+REST_FRAMEWORK["DEFAULT_FILTER_BACKENDS"] = ["django_filters.rest_framework.DjangoFilterBackend"]
+SPECTACULAR_SETTINGS["DEFAULT_GENERATOR_CLASS"] = "portal.api.schema.SchemaGenerator"
+# Two sets of statuses share the field name "status": each gets a name of its own in the schema.
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
+    "MessageStatusEnum": "messaging.models.Message.Status",
+    "RecipientStatusEnum": "messaging.api.messages.RECIPIENT_STATUSES",
 }
 
 # Celery. The broker is the Redis of REDIS_URL unless CELERY_BROKER_URL names another: amqp://user:password@host/vhost

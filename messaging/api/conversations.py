@@ -15,15 +15,15 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
+from messaging.api.filters import ConversationFilter
 from messaging.api.messages import (
     IDEMPOTENCY_KEY,
     REPLAYED,
     MediaItemField,
     MessageSerializer,
-    MessageViewSet,
     RecipientsField,
-    _page_size,
 )
+from messaging.api.pagination import ConversationCursorPagination, MessageCursorPagination
 from messaging.models import Conversation, Message
 from messaging.selectors import conversations as conversation_selectors
 from messaging.selectors import messages as message_selectors
@@ -33,7 +33,6 @@ from portal.api.schema import ERROR_REF
 
 PREVIEW_LENGTH = 160
 ID = "[0-9]{1,18}"  # a bigger number than PostgreSQL's bigint is no conversation, not a database error
-BAD_QUERY = OpenApiResponse(ERROR_REF, description="A query parameter is not valid (`fields` says which).")
 KEY_REUSED = OpenApiResponse(ERROR_REF, description="The Idempotency-Key was used for another message.")
 
 
@@ -87,34 +86,6 @@ class ConversationMessageSerializer(MessageSerializer):
         return urls
 
 
-class ConversationPageSerializer(serializers.Serializer):
-    next = serializers.URLField(allow_null=True, help_text="The page after (older), or null.")
-    previous = serializers.URLField(allow_null=True, help_text="The page before (newer), or null.")
-    results = ConversationSerializer(many=True)
-
-
-class ConversationMessagePageSerializer(ConversationPageSerializer):
-    results = ConversationMessageSerializer(many=True)
-
-
-class PageQuerySerializer(serializers.Serializer):
-    after = serializers.CharField(max_length=message_selectors.MAX_CURSOR_LENGTH, required=False,
-                                  help_text="Cursor: the page after (older). An unreadable one gives the first page.")
-    before = serializers.CharField(max_length=message_selectors.MAX_CURSOR_LENGTH, required=False,
-                                   help_text="Cursor: the page before (newer).")
-    limit = serializers.CharField(required=False, help_text="Page size, at most 200 (default 50).")
-
-
-class ConversationFilterSerializer(PageQuerySerializer):
-    unread = serializers.BooleanField(
-        required=False, default=False,
-        help_text="true: only conversations with messages this user has not read; false (the default): all.")
-    q = serializers.CharField(
-        max_length=conversation_selectors.MAX_QUERY_LENGTH, required=False, allow_blank=True,
-        help_text="A number (any format, or 3+ of its digits) among the participants and our number, or words "
-        "of any message's text.")
-
-
 class ReplySerializer(serializers.Serializer):
     text = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False, default="")
     media = serializers.ListField(child=MediaItemField(), required=False, default=list,
@@ -139,19 +110,15 @@ class ConversationViewSet(viewsets.GenericViewSet):
 
     extension_users_allowed = True
     serializer_class = ConversationSerializer
-    queryset = Conversation.objects.none()  # every read goes through the selectors, for the reader
+    queryset = Conversation.objects.none()  # for the schema: every read goes through the selectors, for the reader
     lookup_value_regex = ID
-    pagination_class = None  # keyset cursors of their own (page_of_conversations, page_of)
+    filterset_class = ConversationFilter
+    pagination_class = ConversationCursorPagination
 
-    @extend_schema(parameters=[ConversationFilterSerializer],
-                   responses={200: ConversationPageSerializer, 400: BAD_QUERY})
     def list(self, request):
-        query = _valid(ConversationFilterSerializer, request.query_params)
-        conversations = conversation_selectors.list_conversations(self._reader(), q=query.get("q", ""),
-                                                                  unread=query["unread"])
-        page = conversation_selectors.page_of_conversations(
-            conversations, after=query.get("after"), before=query.get("before"), size=_page_size(query.get("limit")))
-        return _page_response(request, page, ConversationSerializer)
+        conversations = self.filter_queryset(conversation_selectors.visible_conversations(self._reader()))
+        page = self.paginate_queryset(conversations)
+        return self.get_paginated_response(ConversationSerializer(page, many=True).data)
 
     @extend_schema(responses={200: ConversationSerializer})
     def retrieve(self, request, pk=None):
@@ -169,19 +136,21 @@ class ConversationViewSet(viewsets.GenericViewSet):
         )
         return _send_response(answer)
 
-    @extend_schema(parameters=[PageQuerySerializer], operation_id="conversations_messages_list",
-                   responses={200: ConversationMessagePageSerializer, 400: BAD_QUERY})
+    # A list of messages in cursor pages (the schema takes the page parameters from pagination_class: the same
+    # after/before/limit), without the conversations' filters.
+    @extend_schema(operation_id="conversations_messages_list", filters=False,
+                   responses={200: ConversationMessageSerializer(many=True)})
     @action(detail=True, methods=["get"])
     def messages(self, request, pk=None):
         """The conversation's messages both ways, newest first."""
         conversation = self._conversation(pk)
-        query = _valid(PageQuerySerializer, request.query_params)
         # routed_to is part of each message's body (MessageSerializer): one query for the page, not one each.
         messages = (conversation_selectors.thread_messages(conversation).prefetch_related("routed_to")
                     .order_by("-created_at", "-id"))
-        page = message_selectors.page_of(messages, after=query.get("after"), before=query.get("before"),
-                                         size=_page_size(query.get("limit")))
-        return _page_response(request, page, ConversationMessageSerializer)
+        paginator = MessageCursorPagination()
+        page = paginator.paginate_queryset(messages, request, view=self)
+        return paginator.get_paginated_response(
+            ConversationMessageSerializer(page, many=True, context={"request": request}).data)
 
     @extend_schema(request=ReplySerializer, parameters=[IDEMPOTENCY_KEY, REPLAYED],
                    responses={202: ConversationMessageSerializer, 422: KEY_REUSED})
@@ -240,11 +209,3 @@ def _valid(serializer_class, data) -> dict:
 def _send_response(answer) -> Response:
     headers = {"Idempotent-Replayed": "true"} if answer.replayed else None
     return Response(answer.body, status=answer.status, headers=headers)
-
-
-def _page_response(request, page, serializer_class) -> Response:
-    return Response({
-        "next": MessageViewSet._page_url(request, "after", page.next_cursor),
-        "previous": MessageViewSet._page_url(request, "before", page.previous_cursor),
-        "results": serializer_class(page.items, many=True, context={"request": request}).data,
-    })

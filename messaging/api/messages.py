@@ -14,14 +14,15 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from messaging.api.filters import MessageFilter
+from messaging.api.pagination import MessageCursorPagination
 from messaging.models import Extension, Message, MessageRecipient
 from messaging.selectors import messages as message_selectors
 from messaging.services.outbound import idempotency
 from messaging.views.media import attachment_response
 from portal.api.schema import ERROR_REF
 
-MAX_PAGE_SIZE = 200
-FILTERS = ("direction", "status", "extension", "number")
+RECIPIENT_STATUSES = [status.value for status in MessageRecipient.STATUSES]
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER,
     description="Optional: 1 to 255 printable ASCII characters chosen by the client (a UUID is best), unique "
@@ -37,7 +38,7 @@ REPLAYED = OpenApiParameter(
 
 
 class RecipientSerializer(serializers.ModelSerializer):
-    status = serializers.ChoiceField(choices=[s.value for s in MessageRecipient.STATUSES], read_only=True,
+    status = serializers.ChoiceField(choices=RECIPIENT_STATUSES, read_only=True,
                                      help_text="Moves forward only: queued, sending, sent, then delivered or failed.")
     reason = serializers.SerializerMethodField(help_text="Why it was not delivered, in plain words; empty otherwise.")
 
@@ -137,26 +138,13 @@ class MessageCreateSerializer(serializers.Serializer):
         return extension
 
 
-class MessageFilterSerializer(serializers.Serializer):
-    """The list's query string: a value that cannot match (a NUL, a number far too long, an unknown
-    status) is a 400 with the one error body, not a database error."""
-
-    direction = serializers.ChoiceField(choices=Message.Direction.choices, required=False)
-    status = serializers.ChoiceField(choices=Message.Status.choices, required=False)
-    extension = serializers.CharField(max_length=16, required=False, help_text="An extension number, e.g. 101.")
-    number = serializers.CharField(max_length=32, required=False, help_text="A from or to number.")
-    after = serializers.CharField(max_length=message_selectors.MAX_CURSOR_LENGTH, required=False,
-                                  help_text="Cursor: the page after (older).")
-    before = serializers.CharField(max_length=message_selectors.MAX_CURSOR_LENGTH, required=False,
-                                   help_text="Cursor: the page before (newer).")
-    limit = serializers.CharField(required=False, help_text=f"Page size, at most {MAX_PAGE_SIZE} (default 50).")
-
-
 class MessageViewSet(viewsets.GenericViewSet):
     """Messages, newest first. Pages are keyset cursors: follow `next` / `previous`."""
 
     serializer_class = MessageSerializer
     queryset = Message.objects.all()
+    filterset_class = MessageFilter
+    pagination_class = MessageCursorPagination
 
     @extend_schema(request=MessageCreateSerializer, parameters=[IDEMPOTENCY_KEY, REPLAYED], responses={
         202: MessageSerializer,
@@ -174,19 +162,9 @@ class MessageViewSet(viewsets.GenericViewSet):
         headers = {"Idempotent-Replayed": "true"} if answer.replayed else None
         return Response(answer.body, status=answer.status, headers=headers)
 
-    @extend_schema(parameters=[MessageFilterSerializer])
     def list(self, request):
-        incoming = MessageFilterSerializer(data=request.query_params)
-        incoming.is_valid(raise_exception=True)
-        query = incoming.validated_data
-        filters = {name: query[name] for name in FILTERS if query.get(name)}
-        page = message_selectors.page_of(message_selectors.list_messages(**filters), after=query.get("after"),
-                                         before=query.get("before"), size=_page_size(request.query_params.get("limit")))
-        return Response({
-            "next": self._page_url(request, "after", page.next_cursor),
-            "previous": self._page_url(request, "before", page.previous_cursor),
-            "results": MessageSerializer(page.items, many=True, context={"request": request}).data,
-        })
+        page = self.paginate_queryset(self.filter_queryset(message_selectors.list_messages()))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def retrieve(self, request, pk=None):
         return Response(self._data(pk))
@@ -206,20 +184,3 @@ class MessageViewSet(viewsets.GenericViewSet):
         except (Message.DoesNotExist, ValueError, TypeError):
             raise Http404("No such message.") from None
         return MessageSerializer(message, context={"request": self.request}).data
-
-    @staticmethod
-    def _page_url(request, key: str, cursor: str | None) -> str | None:
-        if not cursor:
-            return None
-        query = request.query_params.copy()
-        for name in ("after", "before"):
-            query.pop(name, None)
-        query[key] = cursor
-        return request.build_absolute_uri(request.path + "?" + query.urlencode())
-
-
-def _page_size(raw: str | None) -> int:
-    try:
-        return max(1, min(int(raw), MAX_PAGE_SIZE))
-    except (TypeError, ValueError):
-        return 50

@@ -1,6 +1,7 @@
 """API: /t/<slug>/api/v1/users/ — the tenant's administrators and extension users (admins only: extension
 users are refused every endpoint that does not open itself to them, see portal.api.permissions)."""
 
+from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.exceptions import NotFound
@@ -47,6 +48,7 @@ class UserViewSet(viewsets.GenericViewSet):
     """
 
     serializer_class = UserSerializer
+    queryset = get_user_model().objects.none()  # for the schema (an {id} is a user's); reads use the service
 
     def _member(self, pk) -> service.TenantUser:
         try:

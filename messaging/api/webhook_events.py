@@ -6,6 +6,7 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from messaging.api.filters import WebhookEventFilter
 from messaging.models import WebhookEvent
 from messaging.services.inbound import process
 
@@ -19,36 +20,10 @@ class WebhookEventSerializer(serializers.ModelSerializer):
         ]
 
 
-class WebhookEventFilterSerializer(serializers.Serializer):
-    """The list's query string; a value that cannot match is a 400 with the one error body."""
-
-    configuration = serializers.IntegerField(min_value=1, max_value=2**63 - 1, required=False,
-                                             help_text="An SMS configuration's id.")
-    type = serializers.CharField(max_length=40, required=False, help_text="e.g. message-received")
-    state = serializers.ChoiceField(choices=WebhookEvent.State.choices, required=False)
-
-
 class WebhookEventViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = WebhookEventSerializer
-
-    def get_queryset(self):
-        events = WebhookEvent.objects.order_by("-received_at", "-id")
-        if self.action != "list":
-            return events
-        incoming = WebhookEventFilterSerializer(data=self.request.query_params)
-        incoming.is_valid(raise_exception=True)
-        query = incoming.validated_data
-        if "configuration" in query:
-            events = events.filter(configuration_id=query["configuration"])
-        if query.get("type"):
-            events = events.filter(event_type=query["type"])
-        if query.get("state"):
-            events = events.filter(state=query["state"])
-        return events
-
-    @extend_schema(parameters=[WebhookEventFilterSerializer])
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
+    queryset = WebhookEvent.objects.order_by("-received_at", "-id")
+    filterset_class = WebhookEventFilter
 
     @extend_schema(request=None, responses={202: WebhookEventSerializer})
     @action(detail=True, methods=["post"])

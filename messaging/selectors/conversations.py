@@ -132,7 +132,13 @@ def list_conversations(reader: Reader, *, q: str = "", unread: bool = False) -> 
     `q` matches a number (any format to_e164 reads, or digits of one) among our number and the
     participants, or words of any message's text; `unread` keeps only conversations with unread messages.
     """
-    conversations = with_unread(visible_conversations(reader), reader, join=unread).select_related(
+    return filter_conversations(visible_conversations(reader), reader, q=q, unread=unread)
+
+
+def filter_conversations(conversations: QuerySet[Conversation], reader: Reader, *, q: str = "",
+                         unread: bool = False) -> QuerySet[Conversation]:
+    """list_conversations' work on conversations the reader may see (visible_conversations)."""
+    conversations = with_unread(conversations, reader, join=unread).select_related(
         "last_message").prefetch_related(_linked_extensions())
     q = (q or "").strip()
     if q:

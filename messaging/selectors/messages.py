@@ -30,14 +30,29 @@ def list_messages(
     number: str | None = None,
     unrouted: bool = False,
 ) -> QuerySet[Message]:
-    """Messages newest first, filtered: `extension` is an extension number (the sender of an outbound
-    message or one it was routed to), `number` matches the from number or any recipient (E.164 or any
-    format to_e164 reads). Unknown filter values simply match nothing."""
+    """Messages newest first, filtered as filter_messages says, with what a row of the log shows."""
     messages = Message.objects.select_related("extension").prefetch_related(
         Prefetch("routed_to", queryset=Extension.objects.only("id", "number", "name")),
         Prefetch("media", queryset=MessageMedia.objects.order_by("position")),
         "recipients",
     )
+    return filter_messages(messages, direction=direction, status=status, extension=extension, number=number,
+                           unrouted=unrouted).order_by("-created_at", "-id")
+
+
+def filter_messages(
+    messages: QuerySet[Message],
+    *,
+    direction: str | None = None,
+    status: str | None = None,
+    extension: str | None = None,
+    number: str | None = None,
+    unrouted: bool = False,
+) -> QuerySet[Message]:
+    """The log's filters, one meaning for the screen and the API: `extension` is an extension number (the
+    sender of an outbound message or one it was routed to), `number` matches the from number or any
+    recipient (E.164 or any format to_e164 reads), `unrouted` keeps inbound messages no rule matched.
+    Empty values filter nothing; unknown ones simply match nothing."""
     if direction:
         messages = messages.filter(direction=direction)
     if status:
@@ -50,7 +65,7 @@ def list_messages(
     if number:
         wanted = normalise_number(number)
         messages = messages.filter(Q(from_number=wanted) | Q(to_numbers__contains=[wanted]))
-    return messages.order_by("-created_at", "-id")
+    return messages
 
 
 def count_unrouted(*, limit: int = 1000) -> int:
