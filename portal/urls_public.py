@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 from rest_framework.routers import SimpleRouter
 
+from accounts.api import ApiTokenDetailView, ApiTokenListView
 from portal.api.auth import ObtainTokenView
 from tenants.api import TenantViewSet
 
@@ -14,6 +15,8 @@ router.register("tenants", TenantViewSet, basename="tenant")
 
 api_patterns = [
     path("api/v1/auth/token/", ObtainTokenView.as_view(), name="api-token"),
+    path("api/v1/auth/tokens/", ApiTokenListView.as_view(), name="api-token-list"),
+    path("api/v1/auth/tokens/<uuid:uid>/", ApiTokenDetailView.as_view(), name="api-token-detail"),
     path("api/v1/", include(router.urls)),
 ]
 
