@@ -4,11 +4,11 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.services import api_tokens
-from portal.exceptions import PortalError
 
 
 class ApiTokenForm(forms.Form):
@@ -37,10 +37,9 @@ def token_list(request):
 def token_revoke(request, uid):
     try:
         api_tokens.revoke_api_token(user=request.user, uid=uid)
-    except PortalError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, "The token was revoked: it no longer works.")
+    except api_tokens.TokenNotFound:
+        raise Http404("No such token.") from None  # another person's token: as if it did not exist
+    messages.success(request, "The token was revoked: it no longer works.")
     return redirect("accounts:tokens")
 
 

@@ -27,12 +27,13 @@ DESCRIPTIONS = {
     "403": "Signed in, but not allowed to do this.",
     "404": "Not found, or in a tenant the caller may not enter.",
     "409": "Refused by a rule (`code` says which: in use, opted out, no rule…); nothing was changed.",
-    "429": "Too many failed sign-ins: locked for a while.",
+    "429": "Too many requests (code `throttled`: try again after the `Retry-After` seconds) or, on the token "
+    "endpoint, too many failed sign-ins (code `locked_out`).",
     "503": "The database cannot be reached just now (it is restarting): nothing was changed; try again after "
     "the `Retry-After` seconds.",
 }
 WRITES = {"post", "put", "patch", "delete"}
-# django-axes locks out sign-ins, so only the token endpoint can answer 429.
+# The token endpoint refuses no write by a rule (no 409); django-axes locks out its sign-ins (429, locked_out).
 LOCKOUT_PATHS = {"/api/v1/auth/token/"}
 
 
@@ -62,7 +63,6 @@ def _error_statuses(path: str, method: str, operation: dict) -> list[str]:
         statuses.append("404")
     if method in WRITES and path not in LOCKOUT_PATHS:
         statuses.append("409")
-    if path in LOCKOUT_PATHS:
-        statuses.append("429")
+    statuses.append("429")  # every endpoint is throttled (portal/api/throttling.py); the token one also locks out
     statuses.append("503")  # any request that needs the database, while it restarts
     return statuses
