@@ -35,8 +35,8 @@ def seed_token() -> str:
     from django.contrib.auth import get_user_model
     from django.db import connection
     from django_tenants.utils import schema_context
-    from rest_framework.authtoken.models import Token
 
+    from accounts.services.api_tokens import create_api_token
     from messaging.models import Extension, Message, SmsConfiguration
 
     admin = get_user_model().objects.create_superuser(username="fuzz-admin", email="", password="x" * 20)
@@ -46,7 +46,7 @@ def seed_token() -> str:
         Message.objects.create(direction="out", status="sent", extension=extension, sms_configuration=configuration,
                                from_number="+19195550100", to_numbers=["+19195550199"], text="Hello", segments=1)
     connection.set_schema_to_public()
-    return Token.objects.create(user=admin).key
+    return create_api_token(user=admin, label="bench")[1]
 
 
 def _schema_exists(name: str) -> bool:

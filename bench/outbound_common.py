@@ -265,8 +265,8 @@ def seed(*, slug: str, senders: int, rate: float | None, sim_url: str, callbacks
     from django.contrib.auth import get_user_model
     from django.db import connection
     from django_tenants.utils import tenant_context
-    from rest_framework.authtoken.models import Token
 
+    from accounts.services.api_tokens import create_api_token
     from messaging.models import Extension, OutboundRule, Trunk
     from messaging.services.configuration import sms_configurations
     from tenants.services import create_tenant
@@ -292,11 +292,11 @@ def seed(*, slug: str, senders: int, rate: float | None, sim_url: str, callbacks
                                     sms_configuration=configuration, sender=OutboundRule.Sender.EXTENSION_DID, order=10)
         webhook = sms_configurations.webhook_url(configuration)
     connection.set_schema_to_public()
-    token, _ = Token.objects.get_or_create(user=get_user_model().objects.get(username=f"{slug}-admin"))
+    _, api_token = create_api_token(user=get_user_model().objects.get(username=f"{slug}-admin"), label="bench")
     http_json(f"{sim_url}/simulator/applications/{APPLICATION_ID}", method="PUT", data={
         "callbackUrl": webhook if callbacks else "", "callbackUsername": common.CALLBACK_USER if callbacks else "",
         "callbackPassword": common.CALLBACK_PASSWORD if callbacks else "", "accountId": ACCOUNT_ID})
-    return Seeded(tenant=tenant, slug=slug, extensions=extensions, senders=numbers, api_token=token.key,
+    return Seeded(tenant=tenant, slug=slug, extensions=extensions, senders=numbers, api_token=api_token,
                   webhook_url=webhook)
 
 

@@ -29,13 +29,13 @@ VARIANTS = {"pool (production)": {}, "no pool (DB_POOL_SIZE=0)": {"DB_POOL_SIZE"
 
 def admin_token() -> str:
     from django.contrib.auth import get_user_model
-    from rest_framework.authtoken.models import Token
 
+    from accounts.services.api_tokens import create_api_token
     from tenants.models import Membership, Tenant
 
     user = get_user_model().objects.create_user(username="bench-admin", password=None)  # token only
     Membership.objects.create(user=user, tenant=Tenant.objects.get(slug="bench-1"), role=Membership.Role.ADMIN)
-    return Token.objects.create(user=user).key
+    return create_api_token(user=user, label="bench")[1]
 
 
 def one_round(env: dict, port: int, token: str, requests: int, log_dir: Path) -> tuple[float, float]:

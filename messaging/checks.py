@@ -8,9 +8,10 @@ secret each: start-up stays fast however many tenants there are.
 """
 
 from django.core import checks
+from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError, connection
 
-from messaging.fields import SecretUnreadable
+from messaging.fields import SecretUnreadable, decrypt, encrypt
 from messaging.models import SmsConfiguration
 from tenants.models import Tenant
 from tenants.schemas import for_each_tenant
@@ -34,9 +35,22 @@ def find_unreadable_secret(*, sample: int = SAMPLED_TENANTS) -> str | None:
     return None
 
 
+def encryption_keys_usable(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """System check (tag "encryption"): every key of FIELD_ENCRYPTION_KEY is a Fernet key, so a malformed key
+    stops start-up even before any secret is stored (else the first saved password would fail)."""
+    try:
+        decrypt(encrypt("check"))
+    except ImproperlyConfigured as exc:
+        return [checks.Error(str(exc), hint="Set FIELD_ENCRYPTION_KEY to the key(s) the secrets were encrypted with.",
+                             id="messaging.E002")]
+    return []
+
+
 def stored_secrets_readable(app_configs=None, databases=None, **kwargs) -> list[checks.CheckMessage]:
     """System check (tags "encryption", "database"): runs only when asked to look at the database."""
     if not databases or "default" not in databases:
+        return []
+    if encryption_keys_usable():  # a malformed key reads nothing: messaging.E002 says so
         return []
     # Back to the schema the check found, not to public: `migrate` runs this check inside each tenant schema
     # it migrates (migrate_schemas), and leaving public current there applied tenant migrations to public.

@@ -112,3 +112,17 @@ def required(name: str, *, dev_default: str | None = None) -> str:
     raise ImproperlyConfigured(
         f"The environment variable {name} is required when DEBUG is off. See README.md, section Configuration."
     )
+
+
+RATE_PERIODS = ("second", "minute", "hour", "day")
+
+
+def env_rate(name: str, default: str) -> str:
+    """A request rate as Django REST framework's throttles read it: "<count>/<second|minute|hour|day>"."""
+    value = _raw(name)
+    if value is None:
+        return default
+    count, _, period = value.partition("/")
+    if not (count.strip().isdigit() and int(count) > 0 and period.strip().lower() in RATE_PERIODS):
+        raise _bad(name, "a rate such as 10/minute (per second, minute, hour or day)", value)
+    return f"{int(count)}/{period.strip().lower()}"

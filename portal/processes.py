@@ -102,26 +102,31 @@ def command(name: str, *extra: str) -> list[str]:
 
 
 def _stored_secrets_problem() -> str | None:
-    """The system check that FIELD_ENCRYPTION_KEY decrypts the stored secrets (messaging/checks.py): a
-    wrong key stops the process here, with the reason, instead of failing every send later. A database
-    that cannot be reached is no reason to refuse: the process reconnects when it is back."""
-    import io
-
+    """The system checks tagged "encryption" (messaging/checks.py): FIELD_ENCRYPTION_KEY holds Fernet keys and
+    decrypts the stored secrets. A wrong or malformed key stops the process here with one message naming it,
+    instead of failing every send later. A database that cannot be reached is no reason to refuse: the
+    process reconnects when it is back."""
     import django
-    from django.core.management import call_command
-    from django.core.management.base import SystemCheckError
+    from django.core import checks
+    from django.core.exceptions import ImproperlyConfigured
     from django.db import DatabaseError, connections
 
-    django.setup()
     try:
-        call_command("check", databases=["default"], tags=["encryption"], stdout=io.StringIO())
-    except SystemCheckError as exc:
+        django.setup()
+    except ImproperlyConfigured as exc:  # a bad setting, named by the settings
         return f"Refusing to start: {exc}"
+    try:
+        errors = [message for message in checks.run_checks(tags=["encryption"], databases=["default"])
+                  if message.is_serious()]
     except DatabaseError as exc:
         print(f"Could not check the stored secrets (database: {exc.__class__.__name__}); starting anyway.",
               file=sys.stderr)
+        return None
     finally:
         connections.close_all()
+    if errors:
+        return "Refusing to start: " + " ".join(
+            f"{error.msg}." + (f" {error.hint}" if error.hint else "") for error in errors)
     return None
 
 

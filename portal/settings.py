@@ -11,6 +11,7 @@ import importlib.util
 from datetime import date, timedelta
 from pathlib import Path
 
+import csp.constants as csp
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
@@ -22,6 +23,7 @@ from portal.env import (
     env_int,
     env_list,
     env_path,
+    env_rate,
     env_str,
     required,
 )
@@ -61,7 +63,7 @@ SHARED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",  # API tokens stored hashed, with an expiry (the model is accounts.ApiToken: KNOX_TOKEN_MODEL)
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_filters",  # API list filters (messaging/api/filters.py, tenants/filters.py)
@@ -230,8 +232,6 @@ SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", PORTAL_BASE_URL.starts
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
-if env_bool("BEHIND_TLS_PROXY", False):
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
@@ -256,7 +256,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "portal.api.authentication.TokenAuthentication",
+        "portal.api.authentication.TokenAuthentication",  # knox's, with a guard (see there)
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["portal.api.permissions.IsTenantMember"],
@@ -295,6 +295,50 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "MessageStatusEnum": "messaging.models.Message.Status",
     "RecipientStatusEnum": "messaging.api.messages.RECIPIENT_STATUSES",
 }
+# --- API tokens, throttling, CSP, TLS (H2) ---
+# API tokens (django-rest-knox, accounts.ApiToken): only a SHA-512 digest is stored; each expires this many days
+# after it was made. Clients keep sending `Authorization: Token <key>`.
+KNOX_TOKEN_MODEL = "accounts.ApiToken"  # noqa: S105 (a model name, not a secret)
+API_TOKEN_TTL_DAYS = env_int("API_TOKEN_TTL_DAYS", 90, minimum=1)
+REST_KNOX = {"TOKEN_TTL": timedelta(days=API_TOKEN_TTL_DAYS), "AUTH_HEADER_PREFIX": "Token"}
+# Throttling (portal/api/throttling.py, counted in the Redis cache): requests per user (per address when signed
+# out) on the whole API, and password attempts on the token endpoint per address and per username. "N/second",
+# "N/minute", "N/hour" or "N/day"; over it the API answers 429 with Retry-After.
+API_THROTTLE_RATE = env_rate("API_THROTTLE_RATE", "1200/minute")
+API_TOKEN_THROTTLE_RATE = env_rate("API_TOKEN_THROTTLE_RATE", "10/minute")
+REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = ["portal.api.throttling.ApiRateThrottle"]
+# Content-Security-Policy on every response (django-csp): the portal's own files only, no inline script or
+# style without the request's nonce (templates write `nonce="{{ request.csp_nonce }}"`), no framing.
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "csp.middleware.CSPMiddleware")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp.SELF],
+        "script-src": [csp.SELF, csp.NONCE],
+        "style-src": [csp.SELF, csp.NONCE],
+        "img-src": [csp.SELF, "data:"],  # data: for Swagger UI's icons
+        "connect-src": [csp.SELF],
+        "object-src": [csp.NONE],
+        "base-uri": [csp.SELF],
+        "form-action": [csp.SELF],
+        "frame-ancestors": [csp.NONE],
+    },
+}
+# Behind a proxy that terminates TLS and sets X-Forwarded-Proto: plain HTTP is redirected to HTTPS, browsers are
+# told to come back only over HTTPS (HSTS) and cookies travel only over HTTPS. /healthz stays plain: the
+# container's own health check calls it over HTTP.
+BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY", False)
+if BEHIND_TLS_PROXY:
+    if not PORTAL_BASE_URL.startswith("https://"):
+        # Webhook URLs are built from it: Bandwidth would post over plain HTTP and be redirected.
+        raise ImproperlyConfigured("PORTAL_BASE_URL must start with https:// when BEHIND_TLS_PROXY is on.")
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^healthz/?$"]
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+# --- end H2 ---
 
 # Celery. The broker is the Redis of REDIS_URL unless CELERY_BROKER_URL names another: amqp://user:password@host/vhost
 # for RabbitMQ (docs/scaling.md says when). The result store, the cache, the rate limiter and the live channel

@@ -2,10 +2,11 @@
 
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.permissions import AllowAny
 from rest_framework.routers import SimpleRouter
 
+from accounts.api import ApiTokenDetailView, ApiTokenListView
 from portal.api.auth import ObtainTokenView
 from tenants.api import TenantViewSet
 
@@ -14,6 +15,8 @@ router.register("tenants", TenantViewSet, basename="tenant")
 
 api_patterns = [
     path("api/v1/auth/token/", ObtainTokenView.as_view(), name="api-token"),
+    path("api/v1/auth/tokens/", ApiTokenListView.as_view(), name="api-token-list"),
+    path("api/v1/auth/tokens/<uuid:uid>/", ApiTokenDetailView.as_view(), name="api-token-detail"),
     path("api/v1/", include(router.urls)),
 ]
 
@@ -23,7 +26,10 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="api-schema"),
     path(
         "api/docs/",
-        SpectacularSwaggerView.as_view(url_name="api-schema", permission_classes=[AllowAny]),
+        # The split view serves Swagger UI's start-up script as a file: the Content-Security-Policy allows no
+        # inline script without a nonce.
+        SpectacularSwaggerSplitView.as_view(url_name="api-schema", permission_classes=[AllowAny],
+                                            template_name="api/swagger_ui.html"),
         name="api-docs",
     ),
     *api_patterns,

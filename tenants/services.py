@@ -150,9 +150,9 @@ def set_user_active(*, user, active: bool) -> None:
     user.is_active = active
     user.save(update_fields=["is_active"])
     if not active:
-        from rest_framework.authtoken.models import Token
+        from accounts.services.api_tokens import revoke_all_api_tokens
 
-        Token.objects.filter(user=user).delete()
+        revoke_all_api_tokens(user=user)
 
 
 def record_tenant_entry(*, user, tenant: Tenant, ip_address: str | None, user_agent: str, via: str) -> TenantEntry:

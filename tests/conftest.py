@@ -61,6 +61,19 @@ def _no_remembered_tokens():
     auth.forget_local_tokens()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_throttle_counts():
+    """API request counts (portal/api/throttling.py, in Redis) start at zero in every test: a suite signs in
+    through the token endpoint more often per minute than its rate allows one client."""
+    from django.core.cache import cache
+
+    client = cache._cache.get_client(write=True)
+    pattern = cache.make_key("throttle_*")
+    for key in client.scan_iter(match=pattern, count=1000):
+        client.delete(key)
+    yield
+
+
 @pytest.fixture
 def tenant_a(db) -> Tenant:
     return Tenant.objects.get(slug="acme")

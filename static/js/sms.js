@@ -79,6 +79,13 @@
     });
   });
 
+  // A form that asks first (no inline onsubmit: the Content-Security-Policy allows no inline handlers).
+  document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      if (!window.confirm(form.dataset.confirm)) { event.preventDefault(); }
+    });
+  });
+
   var generate = document.getElementById("generate-callback");
   if (generate) {
     generate.addEventListener("click", function () {

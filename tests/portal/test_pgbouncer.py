@@ -26,8 +26,9 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.utils import load_backend
 from django_tenants.utils import tenant_context
-from rest_framework.authtoken.models import Token
 
+from accounts.models import ApiToken
+from accounts.services.api_tokens import create_api_token
 from messaging.models import Trunk
 from tenants.models import Tenant
 from tests.live_portal import free_port, running_portal
@@ -153,10 +154,10 @@ def test_transaction_mode_hands_one_tenants_search_path_to_another(trunks, djang
 def tokens(django_db_setup, django_db_blocker):
     """Committed API tokens of each tenant's administrator (the web process reads them)."""
     with django_db_blocker.unblock():
-        made = [Token.objects.get_or_create(user=get_user_model().objects.get(username=name))[0]
+        made = [create_api_token(user=get_user_model().objects.get(username=name))
                 for name in ("admin_a", "admin_b")]
-        yield {"acme": made[0].key, "globex": made[1].key}
-        Token.objects.filter(pk__in=[token.pk for token in made]).delete()
+        yield {"acme": made[0][1], "globex": made[1][1]}
+        ApiToken.objects.filter(pk__in=[token.pk for token, _ in made]).delete()
 
 
 def test_the_web_process_serves_two_tenants_through_pgbouncer_in_session_mode(trunks, tokens, django_db_blocker):

@@ -10,8 +10,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django_tenants.utils import tenant_context
-from rest_framework.authtoken.models import Token
 
+from accounts.models import ApiToken
+from accounts.services.api_tokens import create_api_token
 from messaging.models import Trunk
 from tenants.models import Tenant
 from tests.live_portal import running_portal
@@ -38,11 +39,12 @@ def trunk_names(base_url: str, slug: str, token: str) -> set[str]:
 def tokens(django_db_setup, django_db_blocker):
     users = get_user_model().objects
     with django_db_blocker.unblock():
-        keys = {slug: Token.objects.get_or_create(user=users.get(username=name))[0].key
+        made = {slug: create_api_token(user=users.get(username=name))
                 for slug, name in (("acme", "admin_a"), ("globex", "admin_b"))}
+        keys = {slug: key for slug, (_, key) in made.items()}
     yield keys
     with django_db_blocker.unblock():
-        Token.objects.filter(key__in=keys.values()).delete()
+        ApiToken.objects.filter(pk__in=[token.pk for token, _ in made.values()]).delete()
         for tenant in Tenant.objects.filter(slug__in=keys):
             with tenant_context(tenant):
                 Trunk.objects.filter(name__startswith="pooled-").delete()

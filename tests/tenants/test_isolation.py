@@ -21,10 +21,10 @@ def test_admin_of_other_tenant_gets_404_on_api_by_session_and_token(client_a, ap
     assert response.status_code == 404
     assert response.json() == {"detail": "Not found.", "code": "not_found", "fields": {}}
 
-    from rest_framework.authtoken.models import Token
+    from accounts.services.api_tokens import create_api_token
 
-    token = Token.objects.create(user=admin_a)
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    _, key = create_api_token(user=admin_a)
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     assert api_client.get(path).status_code == 404
 
 
