@@ -49,3 +49,15 @@ def ext_user(tenant_a):
     user = get_user_model().objects.create_user(username="ext_a", email="ext@example.com", password=PASSWORD)
     Membership.objects.create(user=user, tenant=tenant_a, role=Membership.Role.EXTENSION)
     return user
+
+
+@pytest.fixture
+def verified_client_a(client, device_a):
+    """admin_a signed in with password and code (django-otp keeps the verifying device in the session)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    client.force_login(device_a.user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device_a.persistent_id
+    session.save()
+    return client
