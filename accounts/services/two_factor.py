@@ -106,7 +106,8 @@ def secret_text(device: AuthenticatorDevice) -> str:
 
 def qr_code_svg(device: AuthenticatorDevice) -> str:
     """The otpauth:// address as an inline SVG QR code (made here: the page loads nothing from elsewhere)."""
-    return segno.make(device.config_url, error="m").svg_inline(scale=5, border=2, title="QR code for your app")
+    qr = segno.make(device.config_url, error="m")
+    return qr.svg_inline(scale=5, border=4, light="#fff", title="QR code for your authenticator app")
 
 
 def list_administrators_without_two_factor() -> list[AbstractBaseUser]:
