@@ -40,7 +40,7 @@ def get_pending_user(request: HttpRequest) -> AbstractBaseUser | None:
     signed in before its user turned two-factor on and not verified since. None when it owes none."""
     user = request.user
     if user.is_authenticated:
-        return None if user.is_verified() else user
+        return None if getattr(user, "is_verified", lambda: False)() else user
     pending = request.session.get(PENDING_SESSION_KEY)
     if not pending:
         return None
