@@ -7,6 +7,7 @@ from django.test import Client
 from rest_framework.authtoken.models import Token
 
 from accounts.models import AuthenticatorDevice
+from tenants.models import TenantEntry
 from tests.accounts.conftest import code_for, wrong_code_for
 from tests.conftest import PASSWORD
 
@@ -141,3 +142,12 @@ def test_garbage_codes_are_refused_without_an_error(device_a, no_device_throttle
     password_step(client)
     for garbage in ("", "12345", "abcdef", "1" * 12, "\x00" * 6, "١٢٣٤٥٦"):
         assert client.post(VERIFY, {"otp_token": garbage}).status_code in (200, 429)
+
+
+def test_an_unverified_system_admin_session_enters_no_tenant_and_leaves_no_audit_entry(sysadmin):
+    client = Client()
+    password_step(client, "sysadmin")
+    AuthenticatorDevice.objects.create(user=sysadmin, name="phone", confirmed=True)
+    assert client.get("/t/acme/")["Location"] == VERIFY
+    assert client.post("/tenants/acme/manage/")["Location"] == VERIFY
+    assert not TenantEntry.objects.filter(user=sysadmin).exists()
