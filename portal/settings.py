@@ -57,6 +57,7 @@ SHARED_APPS = [
     "django_tenants",
     "tenants",
     "accounts",
+    "django_otp",  # two-factor sign-in (accounts/): the device framework and OTPMiddleware
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.sessions",
@@ -114,9 +115,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Which authenticator app verified this session (request.user.is_verified()): django-otp.
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    # A session that still owes its code or its enrolment (accounts/middleware.py) reaches only that page.
+    "accounts.middleware.TwoFactorMiddleware",
     "tenants.middleware.TenantAccessMiddleware",
 ]
 
@@ -484,6 +489,20 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_choice("LOG_LEVEL", "INFO", LOG_LEVELS)},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# Accounts: password change and reset, two-factor sign-in (accounts/, docs/operations.md).
+# The password-reset link is valid this long (Django's default is three days; a mailbox read later by
+# someone else should find it dead).
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT_MINUTES", 60, minimum=5) * 60
+# The name authenticator apps show beside the account (the account's username follows it).
+OTP_TOTP_ISSUER = env_str("OTP_ISSUER", "PBX portal")
+# django-otp's own throttle on each device (1 s, 2 s, 4 s ... after each wrong code) on top of django-axes,
+# which counts every wrong code like a wrong password (5 per username and per address lock for 15 minutes).
+OTP_TOTP_THROTTLE_FACTOR = 1
+# Seconds between the right password and the code before the half-finished sign-in is forgotten.
+TWO_FACTOR_PENDING_SECONDS = 300
+# django-axes copies the form into its failure records: never the code typed (nor the password, by default).
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "otp_token"]
 
 CELERY_BEAT_SCHEDULE = {
     "refresh-tenant-counts": {"task": "tenants.refresh_all_tenant_counts", "schedule": 300.0},

@@ -7,6 +7,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.routers import SimpleRouter
 
 from accounts.api import ApiTokenDetailView, ApiTokenListView
+from accounts.views.two_factor import SignInView
 from portal.api.auth import ObtainTokenView
 from tenants.api import TenantViewSet
 
@@ -21,7 +22,8 @@ api_patterns = [
 ]
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    # Django's LoginView, with the authenticator code as a second step for users who have one (accounts/).
+    path("login/", SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="api-schema"),
     path(

@@ -6,6 +6,7 @@ Rotation: put the new key first and keep the old one after it, run this command,
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 
+from accounts.services.two_factor import rotate_device_keys
 from messaging.fields import rotate
 from messaging.models import SmsConfiguration
 from tenants.models import Tenant
@@ -21,6 +22,10 @@ class Command(BaseCommand):
             count = self._rotate_tenant()
             total += count
             self.stdout.write(f"{tenant.slug}: {count} secret(s) re-encrypted")
+        connection.set_schema_to_public()
+        count = rotate_device_keys()  # the authenticator apps' keys (public schema, accounts/)
+        total += count
+        self.stdout.write(f"authenticator apps: {count} key(s) re-encrypted")
         self.stdout.write(self.style.SUCCESS(f"Done: {total} secret(s) re-encrypted under the first key."))
 
     def _rotate_tenant(self) -> int:
