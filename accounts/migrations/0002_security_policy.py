@@ -9,10 +9,9 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
 
-    initial = True
-
     dependencies = [
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
+        ('accounts', '0001_api_tokens_from_authtoken'),
     ]
 
     operations = [
