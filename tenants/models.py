@@ -5,6 +5,9 @@ from django.db import models
 from django_tenants.models import DomainMixin, TenantMixin
 
 PUBLIC_SCHEMA = "public"
+# Bandwidth retries a callback for 24 hours and a purged one would be taken for new: handled callbacks are kept at
+# least this long (0 aside, which keeps them for ever).
+MIN_PAYLOAD_RETENTION_DAYS = 2
 
 
 class TenantQuerySet(models.QuerySet):

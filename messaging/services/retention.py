@@ -23,13 +23,14 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from messaging.models import Conversation, Message, MessageMedia, SmsConfiguration, WebhookEvent
+from tenants.models import MIN_PAYLOAD_RETENTION_DAYS
 
 logger = logging.getLogger(__name__)
 
 IN_FLIGHT = (Message.Status.QUEUED, Message.Status.SENDING, Message.Status.UNKNOWN)
 HANDLED_EVENTS = (WebhookEvent.State.PROCESSED, WebhookEvent.State.IGNORED)
 # Bandwidth retries a callback for 24 hours: a handled one is kept at least this long whatever is configured.
-MIN_PAYLOAD_DAYS = 2
+MIN_PAYLOAD_DAYS = MIN_PAYLOAD_RETENTION_DAYS
 
 
 @dataclass(frozen=True)
