@@ -194,3 +194,18 @@ def test_the_task_purges_the_tenant_it_runs_in(acme):
     acme.tenant.save()
     assert tasks.purge_expired_data()["messages"] == 1
     assert not Message.objects.exists()
+
+
+
+def test_the_inbox_after_a_purge_previews_the_remaining_message_and_lists_no_empty_conversation(acme, client_a):
+    kept = Conversation.objects.create(our_number=acme.did.number, participants=[RECIPIENT])
+    Message.objects.filter(pk=threaded(acme, kept, 5).pk).update(text="still here")
+    Message.objects.filter(pk=threaded(acme, kept, 45).pk).update(text="purged text")  # the pointer: purged
+    emptied = Conversation.objects.create(our_number=acme.did.number, participants=["+19195550177"])
+    threaded(acme, emptied, 40)
+
+    purge(acme.tenant, message=30)
+
+    page = client_a.get("/t/acme/inbox/").content.decode()
+    assert "still here" in page and "purged text" not in page
+    assert "+19195550177" not in page and "(919) 555-0177" not in page
