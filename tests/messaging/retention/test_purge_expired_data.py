@@ -10,6 +10,7 @@ from django.utils import timezone
 from messaging import tasks
 from messaging.models import Conversation, Message, MessageMedia, MessageRecipient, WebhookEvent
 from messaging.services import retention
+from tenants.models import Tenant
 from tests.messaging.factories import RECIPIENT, make_message
 
 pytestmark = pytest.mark.django_db
@@ -209,3 +210,17 @@ def test_the_inbox_after_a_purge_previews_the_remaining_message_and_lists_no_emp
     page = client_a.get("/t/acme/inbox/").content.decode()
     assert "still here" in page and "purged text" not in page
     assert "+19195550177" not in page and "(919) 555-0177" not in page
+
+
+def test_the_hourly_task_queues_one_purge_inside_each_tenant(db, monkeypatch, django_capture_on_commit_callbacks):
+    from messaging import dispatch
+
+    schemas = []
+    monkeypatch.setattr(dispatch, "publish", lambda name, args, kwargs, **options: schemas.append(
+        (name, options["schema_name"])) or True)
+    with django_capture_on_commit_callbacks(execute=True):
+        queued = tasks.purge_expired_data_everywhere()
+    expected = {("messaging.purge_expired_data", schema)
+                for schema in Tenant.objects.customers().values_list("schema_name", flat=True)}
+    assert queued == len(schemas) == len(expected) and set(schemas) == expected
+    assert {("messaging.purge_expired_data", "t_acme"), ("messaging.purge_expired_data", "t_globex")} <= expected
