@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from accounts.views import password, tokens, two_factor
+from accounts.views import password, preferences, tokens, two_factor
 
 app_name = "accounts"
 
@@ -22,4 +22,5 @@ urlpatterns = [
     path("two-factor/disable/", two_factor.two_factor_disable, name="two-factor-disable"),
     path("security/", two_factor.security_policy, name="security"),
     path("security/reset-two-factor/", two_factor.security_reset_two_factor, name="security-reset-two-factor"),
+    path("preferences/", preferences.preferences, name="preferences"),
 ]

@@ -9,6 +9,8 @@ import logging
 import random
 import time
 
+from django.db import connection
+
 from messaging import dispatch
 from messaging.exceptions import (
     MediaDownloadFailed,
@@ -17,6 +19,7 @@ from messaging.exceptions import (
     SendThrottled,
     TransientSendError,
 )
+from messaging.services import retention
 from messaging.services.conversations import notifications
 from messaging.services.inbound import inbox, process
 from messaging.services.inbound import media as inbound_media
@@ -139,3 +142,23 @@ def notify_inbound(self, message_id: int) -> None:
             return
         delay = min(300, 15 * 2**self.request.retries) * random.uniform(0.8, 1.2)
         raise self.retry(exc=exc, countdown=delay) from None
+
+
+# --- retention ----------------------------------------------------------------------------------------
+
+@app.task(name="messaging.purge_expired_data_everywhere")
+def purge_expired_data_everywhere() -> int:
+    """Queue `purge_expired_data` inside every tenant, disabled ones included (Celery beat runs this hourly): one
+    task per tenant, so one large tenant's time budget does not hold up the others and workers share them."""
+    queued = 0
+    for _tenant in for_each_tenant(Tenant.objects.only("pk", "schema_name")):
+        dispatch.on_commit("messaging.purge_expired_data")
+        queued += 1
+    return queued
+
+
+@app.task(name="messaging.purge_expired_data", acks_late=True)
+def purge_expired_data() -> dict:
+    """Purge the current tenant's expired callbacks, media files and messages (safe to run twice)."""
+    tenant = Tenant.objects.get(schema_name=connection.schema_name)
+    return retention.purge_expired_data(tenant=tenant)

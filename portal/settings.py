@@ -8,6 +8,7 @@ local defaults (see devtools/launcher.py).
 import base64
 import hashlib
 import importlib.util
+import zoneinfo
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -509,3 +510,27 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-outbound-messages": {"task": "messaging.sweep_outbound", "schedule": 30.0},
     "sweep-inbound": {"task": "messaging.sweep_inbound", "schedule": 60.0},
 }
+
+# --- Data over time (issue 13): retention and time zones -------------------------------------------------------
+# TIME_ZONE (above) is the default zone of every tenant and the zone of the API's answers; a tenant and a user may
+# each choose their own for screens (tenants/time_zones.py, activated per request by the middleware below, once the
+# tenant and the user are known).
+if TIME_ZONE not in zoneinfo.available_timezones():
+    raise ImproperlyConfigured(f"TIME_ZONE must be an IANA zone name such as UTC or Europe/Paris, not {TIME_ZONE!r}.")
+MIDDLEWARE.append("tenants.middleware.TimeZoneMiddleware")
+# Default retention in days, for tenants that set none (messaging/services/retention.py); 0 keeps for ever.
+# Handled callbacks: at least 2 days, since Bandwidth retries a callback for 24 h and a purged one would be taken
+# for new.
+RETENTION_PAYLOAD_DAYS = env_int("RETENTION_PAYLOAD_DAYS", 30, minimum=0)
+if RETENTION_PAYLOAD_DAYS == 1:
+    raise ImproperlyConfigured("RETENTION_PAYLOAD_DAYS must be 0 (keep) or at least 2: Bandwidth retries for 24 h.")
+RETENTION_MEDIA_DAYS = env_int("RETENTION_MEDIA_DAYS", 90, minimum=0)
+RETENTION_MESSAGE_DAYS = env_int("RETENTION_MESSAGE_DAYS", 0, minimum=0)
+# Rows deleted per transaction, the pause between two batches (other writers get the table), and how long one
+# tenant's run may go on before it leaves the rest to the next run.
+RETENTION_BATCH_SIZE = env_int("RETENTION_BATCH_SIZE", 1000, minimum=1)
+RETENTION_BATCH_PAUSE_SECONDS = env_float("RETENTION_BATCH_PAUSE_SECONDS", 0.2)
+if RETENTION_BATCH_PAUSE_SECONDS < 0:
+    raise ImproperlyConfigured("RETENTION_BATCH_PAUSE_SECONDS must be 0 or more seconds.")
+RETENTION_TIME_BUDGET_SECONDS = env_float("RETENTION_TIME_BUDGET_SECONDS", 120.0, above=0)
+CELERY_BEAT_SCHEDULE["purge-expired-data"] = {"task": "messaging.purge_expired_data_everywhere", "schedule": 3600.0}

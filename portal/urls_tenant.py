@@ -3,6 +3,7 @@
 from django.urls import include, path
 
 from tenants.api import MeView
+from tenants.tenant_views import tenant_settings
 
 api_patterns = [
     path("api/v1/me/", MeView.as_view(), name="api-me"),
@@ -11,6 +12,7 @@ api_patterns = [
 
 urlpatterns = [
     *api_patterns,
+    path("settings/", tenant_settings, name="tenant-settings"),
     path("", include("messaging.urls")),
 ]
 

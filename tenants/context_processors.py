@@ -1,3 +1,5 @@
+from django.utils import timezone
+
 from tenants.access import SYSTEM_ADMIN_ROLE, is_system_admin
 
 
@@ -10,4 +12,6 @@ def tenant_navigation(request):
         "current_tenant": tenant if in_tenant else None,
         "is_system_admin": is_system_admin(request.user) if hasattr(request, "user") else False,
         "managing_as_system_admin": in_tenant and getattr(request, "tenant_role", None) == SYSTEM_ADMIN_ROLE,
+        # The zone the page's times are shown in (tenants.middleware.TimeZoneMiddleware), named in table headers.
+        "time_zone_name": timezone.get_current_timezone_name(),
     }

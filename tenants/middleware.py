@@ -10,15 +10,18 @@ other one answers 404, as if it did not exist (closed unless opened: a new scree
 
 import copy
 import logging
+import zoneinfo
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.cache import cache
 from django.db import connection
 from django.http import Http404
+from django.utils import timezone
 from django_tenants.middleware import TenantSubfolderMiddleware as DjangoTenantsSubfolderMiddleware
 
 from portal.client_ip import client_ip
+from tenants import time_zones
 from tenants.access import EXTENSION_ROLE, SYSTEM_ADMIN_ROLE, role_in_tenant
 from tenants.models import PUBLIC_SCHEMA, Tenant, TenantEntry
 from tenants.services import record_tenant_entry
@@ -127,3 +130,30 @@ def note_api_entry(request, tenant) -> None:
     if first:
         record_tenant_entry(user=request.user, tenant=tenant, ip_address=client_ip(request),
                             user_agent=request.headers.get("User-Agent", ""), via=TenantEntry.Via.API)
+
+
+class TimeZoneMiddleware:
+    """Screens show times in the reader's zone (tenants/time_zones.py); runs once the tenant and the user are
+    known. API requests keep TIME_ZONE: their users are authenticated by DRF later, and an API answer must not
+    change its offsets with the caller's preferences."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        tenant = getattr(request, "tenant", None)
+        if _is_api(request, tenant):
+            timezone.deactivate()
+            return self.get_response(request)
+        timezone.activate(zoneinfo.ZoneInfo(time_zones.zone_for(user=request.user, tenant=tenant)))
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()
+
+
+def _is_api(request, tenant) -> bool:
+    if request.path.startswith("/api/"):
+        return True
+    return tenant is not None and not tenant.is_public and request.path.startswith(
+        f"/t/{tenant.domain_subfolder}/api/")

@@ -5,6 +5,9 @@ from django.db import models
 from django_tenants.models import DomainMixin, TenantMixin
 
 PUBLIC_SCHEMA = "public"
+# Bandwidth retries a callback for 24 hours and a purged one would be taken for new: handled callbacks are kept at
+# least this long (0 aside, which keeps them for ever).
+MIN_PAYLOAD_RETENTION_DAYS = 2
 
 
 class TenantQuerySet(models.QuerySet):
@@ -25,6 +28,24 @@ class Tenant(TenantMixin):
     )
     # Filled by the tenants.refresh_tenant_counts task, so the Tenants page never scans schemas.
     counts = models.JSONField(default=dict, blank=True)
+    # Blank follows settings.TIME_ZONE, so an operator's TIME_ZONE moves every tenant that never chose one.
+    time_zone = models.CharField(
+        max_length=64, blank=True, help_text="Times on this tenant's screens. Blank: the portal's default.",
+    )
+    # Retention in days (messaging/services/retention.py reads them): NULL follows the RETENTION_* setting,
+    # 0 keeps for ever.
+    retention_payload_days = models.PositiveIntegerField(
+        "keep webhook payloads (days)", null=True, blank=True,
+        help_text="Handled callbacks are deleted after this many days (at least 2; 0 keeps them). Blank: default.",
+    )
+    retention_media_days = models.PositiveIntegerField(
+        "keep downloaded media (days)", null=True, blank=True,
+        help_text="MMS attachments are removed from storage after this many days (0 keeps them). Blank: default.",
+    )
+    retention_message_days = models.PositiveIntegerField(
+        "keep messages (days)", null=True, blank=True,
+        help_text="Messages are deleted after this many days (0 keeps them). Blank: default.",
+    )
 
     objects = TenantQuerySet.as_manager()
 
@@ -57,6 +78,18 @@ class Tenant(TenantMixin):
     @property
     def url(self) -> str:
         return f"/t/{self.slug}/"
+
+
+class UserPreference(models.Model):
+    """A person's own choices, the same in every tenant they enter: a user's time zone is where they sit,
+    not a property of one membership (and system administrators, who enter every tenant, have none)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preference")
+    # Blank: the zone of the tenant being shown (settings.TIME_ZONE on public pages).
+    time_zone = models.CharField(max_length=64, blank=True)
+
+    def __str__(self) -> str:
+        return f"preferences of {self.user}"
 
 
 class Domain(DomainMixin):

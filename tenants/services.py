@@ -11,7 +11,8 @@ from django_tenants.utils import schema_exists
 
 from tenants import schema_template
 from tenants.exceptions import TenantInvalid
-from tenants.models import Domain, Membership, Tenant, TenantEntry
+from tenants.models import MIN_PAYLOAD_RETENTION_DAYS, Domain, Membership, Tenant, TenantEntry, UserPreference
+from tenants.time_zones import available_zones
 
 logger = logging.getLogger(__name__)
 
@@ -169,3 +170,41 @@ def ensure_public_tenant() -> Tenant:
         schema_name="public", defaults={"name": "Portal", "slug": "public"}
     )
     return tenant
+
+
+# --- time zones and retention (issue 13, "data over time") ----------------------------------------------------
+
+def update_tenant_settings(*, tenant: Tenant, time_zone: str, retention_payload_days: int | None,
+                           retention_media_days: int | None, retention_message_days: int | None) -> Tenant:
+    """Save the tenant's time zone ("" = TIME_ZONE) and retention periods in days (None = the RETENTION_*
+    default, 0 = for ever). Raises TenantInvalid with every problem: an unknown zone, a negative period, fewer
+    than MIN_PAYLOAD_RETENTION_DAYS for callbacks (Bandwidth retries for 24 h)."""
+    problems: dict[str, list[str]] = {}
+    if time_zone and time_zone not in available_zones():
+        problems["time_zone"] = [f"“{time_zone}” is not a time zone name such as America/New_York."]
+    periods = {"retention_payload_days": retention_payload_days, "retention_media_days": retention_media_days,
+               "retention_message_days": retention_message_days}
+    for field, days in periods.items():
+        if days is not None and days < 0:
+            problems[field] = ["Enter 0 (keep for ever) or a number of days."]
+    if retention_payload_days is not None and 0 < retention_payload_days < MIN_PAYLOAD_RETENTION_DAYS:
+        problems["retention_payload_days"] = [
+            f"Keep callbacks at least {MIN_PAYLOAD_RETENTION_DAYS} days: Bandwidth retries one for 24 hours, and a "
+            "purged callback would be taken for a new one."
+        ]
+    if problems:
+        raise TenantInvalid(fields=problems)
+    Tenant.objects.filter(pk=tenant.pk).update(time_zone=time_zone, **periods)
+    tenant.time_zone = time_zone
+    for field, days in periods.items():
+        setattr(tenant, field, days)
+    return tenant
+
+
+def set_user_time_zone(*, user, time_zone: str) -> UserPreference:
+    """Save the zone `user` sees every tenant's times in ("" = each tenant's own). Raises TenantInvalid for a
+    name that is not a time zone."""
+    if time_zone and time_zone not in available_zones():
+        raise TenantInvalid(f"“{time_zone}” is not a time zone name such as Europe/Paris.", field="time_zone")
+    preference, _created = UserPreference.objects.update_or_create(user=user, defaults={"time_zone": time_zone})
+    return preference

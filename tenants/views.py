@@ -10,13 +10,14 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from portal import lockout
 from portal.client_ip import client_ip
 from portal.exceptions import PortalError
 from portal.forms import show_service_error
-from tenants import services
+from tenants import services, time_zones
 from tenants.access import is_system_admin, list_enterable_tenants
 from tenants.exceptions import TenantInvalid
 from tenants.forms import TenantAdminForm, TenantCreateForm
@@ -121,10 +122,12 @@ def tenant_detail(request, slug):
     memberships = Membership.objects.filter(tenant=tenant, role=Membership.Role.ADMIN).select_related("user")
     memberships = memberships.order_by("user__username")
     entries = TenantEntry.objects.filter(tenant=tenant).select_related("user")[:10]
-    return render(
-        request, "tenants/detail.html",
-        {"tenant": tenant, "form": form, "memberships": memberships, "entries": entries},
-    )
+    # The tenant's times in its own zone, as when managing it, unless the administrator chose their own.
+    with timezone.override(time_zones.zone_for(user=request.user, tenant=tenant)):
+        return render(
+            request, "tenants/detail.html",
+            {"tenant": tenant, "form": form, "memberships": memberships, "entries": entries},
+        )
 
 
 @system_admin_required
