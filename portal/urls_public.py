@@ -8,12 +8,14 @@ from rest_framework.routers import SimpleRouter
 
 from portal.api.auth import ObtainTokenView
 from tenants.api import TenantViewSet
+from tenants.usage_api import TenantUsageView
 
 router = SimpleRouter()
 router.register("tenants", TenantViewSet, basename="tenant")
 
 api_patterns = [
     path("api/v1/auth/token/", ObtainTokenView.as_view(), name="api-token"),
+    path("api/v1/usage/", TenantUsageView.as_view(), name="api-tenant-usage"),
     path("api/v1/", include(router.urls)),
 ]
 

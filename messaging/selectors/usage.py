@@ -101,6 +101,12 @@ class Counts:
 
 
 COUNT_NAMES = tuple(f.name for f in fields(Counts))
+# The columns' headings on the screens (the CSV and the API use COUNT_NAMES).
+COUNT_LABELS = {
+    "sms_sent": "SMS sent", "sms_sent_segments": "SMS segments sent", "mms_sent": "MMS sent",
+    "sms_received": "SMS received", "sms_received_segments": "SMS segments received", "mms_received": "MMS received",
+    "sms_failed": "SMS failed", "mms_failed": "MMS failed",
+}
 
 
 @dataclass
