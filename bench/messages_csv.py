@@ -74,7 +74,7 @@ def child(slug: str, username: str) -> None:
             body = message.get("body", b"")
             figures["bytes"] += len(body)
             figures["chunks"] += 1
-            figures["lines"] += body.count(b"\r\n")
+            figures["lines"] += body.count(b"\n")  # not "\r\n": a send may split the pair
 
     scope = {
         "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
