@@ -193,7 +193,7 @@ def _units(schema: str | None, suffix: str = "") -> sql.Composed:
     # as sets, not looked up per message, and the receiving number of a message to one number is that number.
     return sql.SQL("""
     WITH month_messages AS NOT MATERIALIZED (
-        SELECT m.id, m.direction, m.segments, m.to_numbers, m.from_number, m.extension_id,
+        SELECT m.id, m.direction, m.status, m.segments, m.to_numbers, m.from_number, m.extension_id,
                m.provider_message_id <> '' AS accepted,
                cardinality(m.to_numbers) > 1 OR m.id IN (SELECT mm.message_id FROM {media} mm) AS mms
         FROM {message} m
@@ -205,13 +205,19 @@ def _units(schema: str | None, suffix: str = "") -> sql.Composed:
         JOIN month_messages m ON m.id = rt.message_id AND m.direction = 'in'
         GROUP BY rt.message_id
     ), units AS (
-        -- Outbound: each recipient (compose.queue_message writes one row per distinct recipient).
+        -- Outbound to one number: the message is its one recipient (and has its status).
         SELECT m.from_number AS number, coalesce(e.number, '') AS extension, true AS outbound,
-               m.accepted, r.status = 'failed' AS failed, m.mms, m.segments
+               m.accepted, m.status = 'failed' AS failed, m.mms, m.segments
+        FROM month_messages m
+        LEFT JOIN {extension} e ON e.id = m.extension_id
+        WHERE m.direction = 'out' AND cardinality(m.to_numbers) = 1
+        UNION ALL
+        -- A group: each recipient with its own status (compose.queue_message writes one row per recipient).
+        SELECT m.from_number, coalesce(e.number, ''), true, m.accepted, r.status = 'failed', m.mms, m.segments
         FROM month_messages m
         JOIN {recipient} r ON r.message_id = m.id
         LEFT JOIN {extension} e ON e.id = m.extension_id
-        WHERE m.direction = 'out'
+        WHERE m.direction = 'out' AND cardinality(m.to_numbers) > 1
         UNION ALL
         -- Inbound: each of our numbers among the recipients; none of ours (a number since removed from its
         -- trunk): the first recipient.
