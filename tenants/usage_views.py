@@ -7,8 +7,9 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from messaging.exceptions import UsageMonthInvalid
 from messaging.selectors import usage as usage_selectors
-from messaging.selectors.usage import COUNT_LABELS, COUNT_NAMES, Month, UsageMonthInvalid
+from messaging.selectors.usage import COUNT_LABELS, COUNT_NAMES, Month
 from portal.csv_export import csv_response
 from tenants.models import Tenant
 from tenants.views import system_admin_only

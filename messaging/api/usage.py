@@ -9,8 +9,9 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from messaging.exceptions import UsageMonthInvalid
 from messaging.selectors import usage as usage_selectors
-from messaging.selectors.usage import COUNT_LABELS, COUNT_NAMES, Month, UsageMonthInvalid
+from messaging.selectors.usage import COUNT_LABELS, COUNT_NAMES, Month
 from portal.api.schema import ERROR_REF
 
 BAD_MONTH = OpenApiResponse(ERROR_REF, description="`month` is not a month (`fields.month` says why).")

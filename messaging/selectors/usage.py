@@ -26,7 +26,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from psycopg import sql
 
-from messaging.exceptions import MessagingError
+from messaging.exceptions import UsageMonthInvalid
 from messaging.models import Extension, Message, MessageMedia, MessageRecipient, PhoneNumber
 
 MONTH_FORMAT = re.compile(r"([0-9]{4})-([0-9]{2})")  # ASCII digits only, not "２０２６"
@@ -36,10 +36,6 @@ SCHEMAS_PER_STATEMENT = 50
 # The statement's cost estimate at a million messages sets PostgreSQL's JIT compiling it: 3 s of compiling
 # (inlining and optimisation) for an 8 s run, then nothing gained. For this transaction only.
 NO_JIT = "SET LOCAL jit = off"
-
-
-class UsageMonthInvalid(MessagingError):
-    code = "invalid_month"
 
 
 def usage_time_zone(tenant=None) -> ZoneInfo:

@@ -6,8 +6,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import tenant_context
 
+from messaging.exceptions import UsageMonthInvalid
 from messaging.selectors import usage
-from messaging.selectors.usage import Month, UsageMonthInvalid
+from messaging.selectors.usage import Month
 from tests.messaging.factories import DID, OTHER_DID
 from tests.messaging.usage.helpers import UTC, inbound, november, outbound
 
