@@ -181,3 +181,13 @@ def test_attachments_are_counted_and_every_routed_extension_named(acme, client_a
     rows = {row["text"]: row for row in exported(client_a.get(EXPORT))}
     assert (rows["photo"]["media"], rows["photo"]["extension"]) == ("2", "101 104")
     assert (rows["plain"]["media"], rows["plain"]["extension"]) == ("0", "101")
+
+
+@pytest.mark.parametrize("query", [
+    "number=%00", "extension=" + "1" * 5000, "direction=sideways", "status=%ED%A0%80", "unrouted=maybe",
+    "after=not-a-cursor", "number=%FF%FE",
+])
+def test_a_filter_nobody_could_mean_gives_a_csv_not_a_500(log, client_a, query):
+    response = client_a.get(EXPORT + "?" + query)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content).startswith(b"id,created_at,direction,")
