@@ -73,6 +73,12 @@ class MessageInvalid(MessagingError):
     code = "invalid"
 
 
+class UsageMonthInvalid(MessagingError):
+    """A usage report was asked for something that is not a month (YYYY-MM)."""
+
+    code = "invalid_month"
+
+
 class SendRefused(MessagingError):
     """The rules, an opt-out or 10DLC forbid this send; nothing was stored and Bandwidth was not asked.
 

@@ -11,6 +11,7 @@ from messaging.views import (
     rules,
     sms_configurations,
     trunks,
+    usage,
     users,
 )
 
@@ -64,6 +65,7 @@ urlpatterns = [
     path("extensions/<int:pk>/delete/", extensions.extension_delete, name="extension-delete"),
     path("messages/", messages.message_list, name="message-list"),
     path("messages/compose/", messages.message_compose, name="message-compose"),
+    path("messages/export/", messages.message_export, name="message-export"),
     path("messages/status/", messages.message_status, name="message-status"),
     path("messages/<int:pk>/", messages.message_detail, name="message-detail"),
     # Users
@@ -72,6 +74,8 @@ urlpatterns = [
     path("users/<int:pk>/", users.user_edit, name="user-edit"),
     path("users/<int:pk>/delete/", users.user_delete, name="user-delete"),
     path("audit/", dashboard.audit_log, name="audit"),
+    path("usage/", usage.usage, name="usage"),
+    path("usage/csv/", usage.usage_csv, name="usage-csv"),
     path("inbox/settings/", inbox_settings.inbox_settings, name="inbox-settings"),
     path("media/<int:pk>/", media.media_file, name="media"),
     path("live/", live.live, name="live"),

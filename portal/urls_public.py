@@ -10,6 +10,7 @@ from accounts.api import ApiTokenDetailView, ApiTokenListView
 from accounts.views.two_factor import SignInView
 from portal.api.auth import ObtainTokenView
 from tenants.api import TenantViewSet
+from tenants.usage_api import TenantUsageView
 
 router = SimpleRouter()
 router.register("tenants", TenantViewSet, basename="tenant")
@@ -18,6 +19,7 @@ api_patterns = [
     path("api/v1/auth/token/", ObtainTokenView.as_view(), name="api-token"),
     path("api/v1/auth/tokens/", ApiTokenListView.as_view(), name="api-token-list"),
     path("api/v1/auth/tokens/<uuid:uid>/", ApiTokenDetailView.as_view(), name="api-token-detail"),
+    path("api/v1/usage/", TenantUsageView.as_view(), name="api-tenant-usage"),
     path("api/v1/", include(router.urls)),
 ]
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tenants import views
+from tenants import usage_views, views
 
 app_name = "tenants"
 
@@ -16,4 +16,6 @@ urlpatterns = [
     path("audit/", views.audit_log, name="audit"),
     path("lockouts/", views.lockout_list, name="lockouts"),
     path("lockouts/unlock/", views.lockout_lift, name="lockout-lift"),
+    path("usage/", usage_views.usage_list, name="usage"),
+    path("usage/csv/", usage_views.usage_csv, name="usage-csv"),
 ]

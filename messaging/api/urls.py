@@ -8,6 +8,7 @@ from messaging.api.messages import MessageViewSet
 from messaging.api.rules import InboundRuleViewSet, OutboundRuleViewSet
 from messaging.api.sms_configurations import SmsConfigurationViewSet
 from messaging.api.trunks import TrunkViewSet
+from messaging.api.usage import UsageView
 from messaging.api.users import UserViewSet
 from messaging.api.webhook_events import WebhookEventViewSet
 
@@ -24,5 +25,6 @@ router.register("webhook-events", WebhookEventViewSet, basename="webhook-event")
 
 urlpatterns = [
     path("inbox-settings/", InboxSettingsView.as_view(), name="api-inbox-settings"),
+    path("usage/", UsageView.as_view(), name="api-usage"),
     *router.urls,
 ]

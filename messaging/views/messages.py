@@ -5,13 +5,16 @@ from urllib.parse import urlencode
 from django.contrib import messages as flash
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from messaging.exceptions import IdempotencyKeyReused, MessagingError
 from messaging.forms.messages import ComposeForm, MessageFilterForm
 from messaging.models import Message
 from messaging.selectors import messages as message_selectors
+from messaging.selectors.message_export import export_chunks
 from messaging.services.outbound import idempotency
+from portal.csv_export import streaming_csv_response
 from portal.forms import show_service_error
 
 PAGE_SIZE = 50
@@ -28,8 +31,16 @@ def message_list(request):
         "next_url": "?" + urlencode({**filters, "after": page.next_cursor}) if page.next_cursor else "",
         "previous_url": "?" + urlencode({**filters, "before": page.previous_cursor}) if page.previous_cursor else "",
         "filtered": bool(filters),
+        "export_url": reverse("messaging:message-export") + ("?" + urlencode(filters) if filters else ""),
         "unrouted_count": message_selectors.count_unrouted(),
     })
+
+
+@require_GET
+def message_export(request):
+    """The log as CSV with the screen's filters, streamed (messaging/selectors/message_export.py)."""
+    filters = MessageFilterForm(request.GET or None).filters()
+    return streaming_csv_response(request, lambda: export_chunks(**filters), filename="messages.csv")
 
 
 def message_detail(request, pk):
