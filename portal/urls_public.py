@@ -7,6 +7,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.routers import SimpleRouter
 
 from portal.api.auth import ObtainTokenView
+from portal.metrics import metrics_view
 from tenants.api import TenantViewSet
 
 router = SimpleRouter()
@@ -29,6 +30,7 @@ urlpatterns = [
     *api_patterns,
     path("account/", include("accounts.urls")),
     path("webhooks/", include("messaging.webhook_urls")),
+    path("metrics", metrics_view, name="metrics"),  # Prometheus (portal/metrics.py, docs/operations.md)
     path("", include("tenants.urls")),
 ]
 
