@@ -440,6 +440,13 @@ LOGGING = {
 # --- Metrics and error reports (issue 13, "Seeing what happens"; docs/operations.md) ---
 # GET /metrics answers with this bearer token, or to the loopback address; 404 to anyone else. A secret.
 METRICS_TOKEN = env_str("METRICS_TOKEN")
+# Errors to Sentry only when SENTRY_DSN is set (portal/sentry.py scrubs secrets and message text first).
+SENTRY_DSN = env_str("SENTRY_DSN")
+if SENTRY_DSN:
+    from portal.sentry import init as _init_sentry
+
+    _init_sentry(SENTRY_DSN, environment=env_str("SENTRY_ENVIRONMENT", "production"),
+                 release=env_str("SENTRY_RELEASE") or None)
 
 CELERY_BEAT_SCHEDULE = {
     "refresh-tenant-counts": {"task": "tenants.refresh_all_tenant_counts", "schedule": 300.0},
