@@ -99,6 +99,12 @@ GAUGES: dict[str, tuple[str, tuple[str, ...]]] = {
 _buffer: dict[tuple[str, tuple[str, ...]], float] = defaultdict(float)
 _gauges: dict[tuple[str, tuple[str, ...]], float] = {}
 _lock = threading.Lock()
+# After Redis failed to take the figures, this process keeps them and does not try again for a few seconds: a
+# hung Redis costs one REDIS_TIMEOUT now and then, not one per request or task. Past MAX_KEPT series the
+# oldest figures are dropped rather than memory grown.
+PAUSE_AFTER_FAILURE = 5.0
+MAX_KEPT = 10_000
+_paused_until = 0.0
 
 
 def count(name: str, amount: float = 1, **labels: str | None) -> None:
@@ -123,14 +129,16 @@ def _add(key: tuple[str, tuple[str, ...]], amount: float) -> None:
 def flush(**_signal_kwargs) -> None:
     """Send the counted events to Redis (one pipelined round trip; nothing when nothing was counted). A Redis
     that cannot be reached loses these figures, never the work: metrics are not worth a failed task."""
-    if not _buffer and not _gauges:
+    global _paused_until
+    if (not _buffer and not _gauges) or time.monotonic() < _paused_until:
         return
     with _lock:
         pending, gauges = dict(_buffer), dict(_gauges)
         _buffer.clear()
         _gauges.clear()
     try:
-        pipe = _client().pipeline(transaction=False)
+        # MULTI/EXEC: applied whole or not at all, so figures kept after a failure are not counted twice.
+        pipe = _client().pipeline(transaction=True)
         for (name, values), amount in pending.items():
             if name.endswith("_seconds"):
                 pipe.hincrbyfloat(_key(name), json.dumps(values), amount)
@@ -140,7 +148,14 @@ def flush(**_signal_kwargs) -> None:
             pipe.hset(_key(name), json.dumps(values), value)
         pipe.execute()
     except redis.RedisError as exc:
-        logger.warning("metrics not stored (Redis: %s)", exc.__class__.__name__)
+        logger.warning("metrics not stored yet (Redis: %s); kept for the next try", exc.__class__.__name__)
+        _paused_until = time.monotonic() + PAUSE_AFTER_FAILURE
+        with _lock:
+            for key, amount in pending.items():
+                if key in _buffer or len(_buffer) < MAX_KEPT:
+                    _buffer[key] += amount
+            for key, value in gauges.items():
+                _gauges.setdefault(key, value)
 
 
 def _key(name: str) -> str:
@@ -156,6 +171,8 @@ def _client() -> redis.Redis:
 
 def reset() -> None:
     """Forget every stored event and gauge (tests)."""
+    global _paused_until
+    _paused_until = 0.0
     with _lock:
         _buffer.clear()
         _gauges.clear()
