@@ -24,8 +24,8 @@ def message_status(status: str, *, direction: str = "out", error_code: int | Non
     """`amount` messages of the current tenant reached `status` (queued, sent, delivered, failed, received)."""
     if amount:
         category = failure_category(error_code) if status == "failed" else ""
-        metrics.count("portal_messages", amount, tenant=tenant_label(connection.schema_name), direction=direction,
-                      status=status, category=category)
+        metrics.count("portal_messages", amount, after_commit=True, tenant=tenant_label(connection.schema_name),
+                      direction=direction, status=status, category=category)
 
 
 def bandwidth_answer(operation: str, *, status: int | str | None = None, error: BaseException | None = None) -> None:
@@ -72,4 +72,4 @@ def report_failed_callbacks() -> None:
 
 def callback_failed() -> None:
     """A stored callback of the current tenant ended failed."""
-    metrics.count("portal_callbacks_failed", tenant=tenant_label(connection.schema_name))
+    metrics.count("portal_callbacks_failed", after_commit=True, tenant=tenant_label(connection.schema_name))

@@ -9,8 +9,8 @@ gunicorn runs several worker processes and Celery's workers are processes of the
   scrape of any one of them adds up all of them (prometheus-client's multiprocess mode).
 - Events (messages queued, sent, delivered, failed, received; Bandwidth's answers; sweeper re-queues;
   rate-limit waits; callbacks that failed for good) are counted in Redis hashes, by whichever process saw
-  them: `count()` adds to a buffer in memory once the transaction commits (a rolled-back batch counts
-  nothing), and `flush()` sends the buffer in one pipelined round trip after each task and each request
+  them: `count()` adds to a buffer in memory (changes of rows once their transaction commits: a rolled-back
+  batch counts nothing), and `flush()` sends the buffer in one pipelined round trip after each task and each request
   (only when something was counted).
 - Gauges read at scrape time: callbacks waiting over a minute, per tenant, as the inbound sweeper last
   found them (every minute), and callbacks failed, per tenant, as the tenant counts last found them (every
@@ -39,6 +39,8 @@ from django.db import transaction
 from django.http import Http404, HttpResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from portal.client_ip import client_ip
 
@@ -74,7 +76,7 @@ def timed_webhook(view):
 
 # --- events, counted in Redis --------------------------------------------------------------------------
 
-# name: (help, label names, kind). "counter" values are whole numbers; "seconds" add up fractions.
+# name: (help, label names). Counts are whole numbers, except those of names ending in _seconds.
 EVENTS: dict[str, tuple[str, tuple[str, ...]]] = {
     "portal_messages": ("Messages by tenant, direction, the status they reached (queued, sent, delivered, failed, "
                         "received) and, for failures, the error category.",
@@ -100,18 +102,23 @@ _buffer: dict[tuple[str, tuple[str, ...]], float] = defaultdict(float)
 _gauges: dict[tuple[str, tuple[str, ...]], float] = {}
 _lock = threading.Lock()
 # After Redis failed to take the figures, this process keeps them and does not try again for a few seconds: a
-# hung Redis costs one REDIS_TIMEOUT now and then, not one per request or task. Past MAX_KEPT series the
-# oldest figures are dropped rather than memory grown.
+# hung Redis costs one REDIS_TIMEOUT now and then, not one per request or task. Past MAX_KEPT series, figures
+# of new series are dropped rather than memory grown.
 PAUSE_AFTER_FAILURE = 5.0
 MAX_KEPT = 10_000
 _paused_until = 0.0
 
 
-def count(name: str, amount: float = 1, **labels: str | None) -> None:
-    """Add `amount` to the event counter `name` with these labels, once the current transaction commits."""
+def count(name: str, amount: float = 1, *, after_commit: bool = False, **labels: str | None) -> None:
+    """Add `amount` to the event counter `name` with these labels; with `after_commit`, only once the current
+    transaction commits (a change of a row: a rolled-back batch counts nothing). Without it at once (something
+    that happened whatever the transaction does: Bandwidth's answer, a wait)."""
     _help, names = EVENTS[name]
     key = (name, tuple(str(labels.get(label) or "") for label in names))
-    transaction.on_commit(lambda: _add(key, amount))
+    if after_commit:
+        transaction.on_commit(lambda: _add(key, amount))
+    else:
+        _add(key, amount)
 
 
 def gauge(name: str, value: float, **labels: str | None) -> None:
@@ -127,8 +134,9 @@ def _add(key: tuple[str, tuple[str, ...]], amount: float) -> None:
 
 
 def flush(**_signal_kwargs) -> None:
-    """Send the counted events to Redis (one pipelined round trip; nothing when nothing was counted). A Redis
-    that cannot be reached loses these figures, never the work: metrics are not worth a failed task."""
+    """Send the counted events and gauges to Redis (one round trip; nothing when nothing was counted). Never
+    raises: while Redis cannot be reached the figures wait in this process (see PAUSE_AFTER_FAILURE), and the
+    work goes on; metrics are not worth a failed task or request."""
     global _paused_until
     if (not _buffer and not _gauges) or time.monotonic() < _paused_until:
         return
@@ -165,8 +173,11 @@ def _key(name: str) -> str:
 
 @cache
 def _client() -> redis.Redis:
+    # One retry at once replaces a pooled connection a Redis restart broke; redis-py's default (three, with
+    # backoff of seconds) would hold a request or a task that long while Redis is away.
     timeout = settings.REDIS_TIMEOUT
-    return redis.Redis.from_url(settings.REDIS_URL, socket_timeout=timeout, socket_connect_timeout=timeout)
+    return redis.Redis.from_url(settings.REDIS_URL, socket_timeout=timeout, socket_connect_timeout=timeout,
+                                retry=Retry(NoBackoff(), 1))
 
 
 def reset() -> None:
