@@ -29,8 +29,8 @@ def message_status(status: str, *, direction: str = "out", error_code: int | Non
 
 
 def bandwidth_answer(operation: str, *, status: int | str | None = None, error: BaseException | None = None) -> None:
-    """Bandwidth answered `operation` (send, search) with HTTP `status`, or raised `error` (its status, else
-    `connection`: no answer came)."""
+    """Bandwidth answered `operation` (`send`) with HTTP `status`, or with `error` (its HTTP status; `timeout`
+    when the request went out and no answer came back; `connection` when Bandwidth was not reached)."""
     if isinstance(error, BandwidthOutcomeUnknown):
         status = "timeout"  # the request went out, no answer came back
     elif status is None and isinstance(error, BandwidthError):
@@ -56,8 +56,8 @@ def requeued_inbound(*, callbacks_waiting: int, media: int, notifications: int) 
 
 
 def rate_limit_wait(reason: str, seconds: float) -> None:
-    """A send waited `seconds` for its sender number's slot: `sleep` in the worker, `deferred` through the
-    broker, `held` by Bandwidth's 429, `redis_down` while the limiter could not be asked."""
+    """A send waited `seconds` for its sender number's slot: `sleep` in the worker (under half a second),
+    `deferred`: queued again for its slot (or while the limiter's Redis could not be asked)."""
     metrics.count("portal_rate_limit_waits", reason=reason)
     if seconds > 0:
         metrics.count("portal_rate_limit_wait_seconds", round(seconds, 3) or 0.001)
