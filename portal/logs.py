@@ -55,8 +55,8 @@ def bound(**values):
 
 
 def name_tenant(schema_name: str) -> None:
-    """The lines written from now on in this request or task name this tenant (the webhook writes into a
-    tenant's schema without switching to it). RequestIdMiddleware's block ends it with the request."""
+    """The lines written from now on in this request name this tenant (the webhook writes into a tenant's
+    schema without switching to it); request_done forgets it when the request is finished."""
     _context["tenant"].set(tenant_label(schema_name))
 
 
@@ -163,7 +163,8 @@ class PlainFormatter(logging.Formatter):
         return self._with_context.format(record)
 
 
-# --- Celery: the request id and tenant into the task's headers and back out around the task -----------
+# --- Celery: the request id into the task's headers, and bound again around the task ------------------
+# (The tenant travels as tenant-schemas-celery's `_schema_name` header; the worker's connection names it.)
 
 def task_headers() -> dict:
     """Headers a task published now carries (messaging/dispatch.py): the request id, when there is one."""
