@@ -14,6 +14,7 @@ import time
 
 from django.db import connection, transaction
 
+from portal import logs
 from portal.celery import app
 
 logger = logging.getLogger(__name__)
@@ -51,7 +52,9 @@ def publish(task_name: str, args: tuple, kwargs: dict, *, countdown: float | Non
         logger.warning("could not publish %s%s; the sweeper will pick it up", task_name, args)
         return False
     try:
-        task.apply_async(args, kwargs, countdown=countdown, headers={"_schema_name": schema_name})
+        # The request id rides along, so the worker's lines about this work carry it too (portal/logs.py).
+        headers = {"_schema_name": schema_name, **logs.task_headers()}
+        task.apply_async(args, kwargs, countdown=countdown, headers=headers)
     except Exception:  # kombu/redis/amqp errors of every kind
         _paused_until[broker] = time.monotonic() + PAUSE_AFTER_FAILURE
         logger.warning("could not publish %s%s; the sweeper will pick it up", task_name, args, exc_info=True)

@@ -26,6 +26,7 @@ from messaging.services.inbound import media as inbound_media
 from messaging.services.inbound import sweep as inbound_sweep
 from messaging.services.outbound import deliver, reconcile
 from messaging.services.outbound import sweep as outbound_sweep
+from portal import logs
 from portal.celery import app
 from tenants.models import Tenant
 from tenants.schemas import for_each_tenant
@@ -42,7 +43,8 @@ def deliver_message(self, message_id: int, slot_at: float | None = None) -> None
     """Send one queued message. The service counts attempts on the row and fails the message after
     SMS_SEND_MAX_RETRIES retries, so the task itself has no retry limit."""
     try:
-        deliver.deliver_message(message_id=message_id, slot_at=slot_at)
+        with logs.bound(message_id=message_id):
+            deliver.deliver_message(message_id=message_id, slot_at=slot_at)
     except SendThrottled as exc:
         # Waiting for the sender number's slot is not a retry: queue a fresh run for the slot.
         if self.request.is_eager:
@@ -57,7 +59,8 @@ def deliver_message(self, message_id: int, slot_at: float | None = None) -> None
 def reconcile_message(self, message_id: int) -> None:
     """Settle a message whose send outcome is unknown; the service gives up after a day."""
     try:
-        reconcile.reconcile_message(message_id=message_id)
+        with logs.bound(message_id=message_id):
+            reconcile.reconcile_message(message_id=message_id)
     except ReconcileLater as exc:
         raise self.retry(exc=exc, countdown=exc.retry_after) from None
 
@@ -135,7 +138,8 @@ def notify_inbound(self, message_id: int) -> None:
     again with backoff; after the last retry the inbound sweeper still queues them while the message is
     recent (NOTIFY_SWEEP_MINUTES)."""
     try:
-        notifications.notify_inbound(message_id=message_id)
+        with logs.bound(message_id=message_id):
+            notifications.notify_inbound(message_id=message_id)
     except NotificationFailed as exc:
         if self.request.retries >= self.max_retries:
             logger.warning("giving up e-mailing %s user(s) about message %s for now", len(exc.user_ids), message_id)

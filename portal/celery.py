@@ -9,9 +9,10 @@ was silently shadowed by the settings' CELERY_TASK_ALWAYS_EAGER; under plain nam
 import os
 from collections.abc import Iterator, Mapping
 
-from celery.signals import task_postrun, task_prerun
+from celery.signals import setup_logging, task_postrun, task_prerun
 from tenant_schemas_celery.app import CeleryApp
 
+from portal import logs
 from portal.broker import WholeSecondDelays, forget_acknowledged_messages_locally
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
@@ -68,3 +69,27 @@ def _keep_connections(sender=None, **kwargs) -> None:
     from django.db import close_old_connections
 
     close_old_connections()
+
+
+@setup_logging.connect
+def _django_logging(**_kwargs) -> None:
+    """Worker and beat log through the settings' LOGGING (portal/logs.py: LOG_FORMAT, the context of each
+    line) instead of Celery's own format, so a collector reads the web's and the worker's lines alike."""
+    from logging.config import dictConfig
+
+    from django.conf import settings
+
+    dictConfig(settings.LOGGING)
+
+
+# The request id a task was published with (messaging/dispatch.py) is bound around it (portal/logs.py).
+task_prerun.connect(logs.task_started)
+task_postrun.connect(logs.task_finished)
+
+
+@task_postrun.connect
+def _store_metrics(**_kwargs) -> None:
+    """The events a task counted reach Redis when it ends, in one round trip (portal/metrics.py)."""
+    from portal import metrics
+
+    metrics.flush()

@@ -25,13 +25,16 @@ decrypts the stored secrets: a wrong key stops the start with the reason.
 Variables read here: WEB_BIND (default 0.0.0.0:$PORT, PORT defaulting to 8000), LOG_LEVEL (Celery's
 log level, INFO), WEB_THREADS (4: the web's DB_POOL_SIZE unless that is set), WEB_TIMEOUT (30),
 WEB_GRACEFUL_TIMEOUT (30), WEB_KEEPALIVE (5), WEB_CONCURRENCY (gunicorn reads it itself: the number of web
-worker processes).
+worker processes), PROMETHEUS_MULTIPROC_DIR (the web's metrics files, emptied at each start; default a
+folder of the system's temporary directory named after WEB_BIND).
 """
 
 import os
+import re
 import shlex
 import subprocess
 import sys
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -130,6 +133,20 @@ def _stored_secrets_problem() -> str | None:
     return None
 
 
+def prepare_metrics_dir(env: dict | os._Environ, bind: str) -> Path:
+    """The web's gunicorn workers each write their metrics (the webhook's counts and latencies) into files of
+    PROMETHEUS_MULTIPROC_DIR, which any one of them adds up for GET /metrics (portal/metrics.py). Set it
+    (default: one folder per bind address in the temporary directory) and empty it: figures of processes of
+    an earlier start would be counted again."""
+    folder = Path(env.get("PROMETHEUS_MULTIPROC_DIR")
+                  or Path(tempfile.gettempdir()) / ("portal-metrics-" + re.sub(r"[^A-Za-z0-9.-]", "_", bind)))
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("*.db"):
+        stale.unlink(missing_ok=True)
+    env["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
+    return folder
+
+
 def main(argv: list[str]) -> int:
     show = argv[:1] == ["--show"]
     args = argv[1:] if show else argv
@@ -155,6 +172,8 @@ def main(argv: list[str]) -> int:
     values = _values(os.environ)
     for variable, value in DEFAULT_ENVIRONMENT.get(names[-1], {}).items():
         os.environ.setdefault(variable, value.format(**values))
+    if names[-1] == "web":
+        prepare_metrics_dir(os.environ, values["WEB_BIND"])
     sys.stdout.flush()
     os.execv(planned[-1][0], planned[-1])
     return 0  # not reached

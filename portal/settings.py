@@ -106,6 +106,8 @@ GET_EXECUTOR_FUNCTION = "tenants.schema_migrations.get_executor"
 TENANT_MULTIPROCESSING_MAX_PROCESSES = env_int("MIGRATE_PARALLEL", 2, minimum=1)
 
 MIDDLEWARE = [
+    # Request id of every log line and answer (portal/logs.py); first, so every later line carries it.
+    "portal.logs.RequestIdMiddleware",
     # Health and static files answer before tenant routing, which needs the database.
     "portal.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -481,12 +483,17 @@ EMAIL_FILE_PATH = str(env_path("EMAIL_FILE_PATH", BASE_DIR / ".data" / "mail")) 
 # Lost notification tasks are sent by the inbound sweeper for messages up to this old (older ones: too late).
 NOTIFY_SWEEP_MINUTES = env_int("NOTIFY_SWEEP_MINUTES", 30, minimum=1)
 
+# --- Logs (issue 13, "Seeing what happens"): every line with its tenant, request id and message id
+# (portal/logs.py); LOG_FORMAT=json writes one JSON object per line for a log collector, plain stays text.
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOG_FORMAT = env_choice("LOG_FORMAT", "plain", ("plain", "json"))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"context": {"()": "portal.logs.ContextFilter"}},
+    "formatters": {"portal": {"()": "portal.logs.PortalJsonFormatter" if LOG_FORMAT == "json"
+                              else "portal.logs.PlainFormatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "portal", "filters": ["context"]}},
     "root": {"handlers": ["console"], "level": env_choice("LOG_LEVEL", "INFO", LOG_LEVELS)},
     "loggers": {"axes": {"level": "WARNING"}},
 }
@@ -504,6 +511,16 @@ OTP_TOTP_THROTTLE_FACTOR = 1
 TWO_FACTOR_PENDING_SECONDS = 300
 # django-axes copies the form into its failure records: never the code typed (nor the password, by default).
 AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "otp_token"]
+# --- Metrics and error reports (issue 13, "Seeing what happens"; docs/operations.md) ---
+# GET /metrics answers with this bearer token, or to the loopback address; 404 to anyone else. A secret.
+METRICS_TOKEN = env_str("METRICS_TOKEN")
+# Errors to Sentry only when SENTRY_DSN is set (portal/sentry.py scrubs secrets and message text first).
+SENTRY_DSN = env_str("SENTRY_DSN")
+if SENTRY_DSN:
+    from portal.sentry import init as _init_sentry
+
+    _init_sentry(SENTRY_DSN, environment=env_str("SENTRY_ENVIRONMENT", "production"),
+                 release=env_str("SENTRY_RELEASE") or None)
 
 CELERY_BEAT_SCHEDULE = {
     "refresh-tenant-counts": {"task": "tenants.refresh_all_tenant_counts", "schedule": 300.0},

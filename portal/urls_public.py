@@ -9,6 +9,7 @@ from rest_framework.routers import SimpleRouter
 from accounts.api import ApiTokenDetailView, ApiTokenListView
 from accounts.views.two_factor import SignInView
 from portal.api.auth import ObtainTokenView
+from portal.metrics import metrics_view
 from tenants.api import TenantViewSet
 from tenants.usage_api import TenantUsageView
 
@@ -39,6 +40,7 @@ urlpatterns = [
     *api_patterns,
     path("account/", include("accounts.urls")),
     path("webhooks/", include("messaging.webhook_urls")),
+    path("metrics", metrics_view, name="metrics"),  # Prometheus (portal/metrics.py, docs/operations.md)
     path("", include("tenants.urls")),
 ]
 

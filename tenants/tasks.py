@@ -3,6 +3,7 @@
 from django.db import connection
 
 from messaging import dispatch
+from messaging import metrics as message_metrics
 from messaging.selectors.configuration import count_tenant_objects
 from portal.celery import app
 from tenants.models import Tenant
@@ -15,6 +16,7 @@ def refresh_tenant_counts() -> dict[str, int]:
     reads them there instead of visiting every schema). Safe to run twice: it only overwrites."""
     counts = count_tenant_objects()
     Tenant.objects.filter(schema_name=connection.schema_name).update(counts=counts)
+    message_metrics.report_failed_callbacks()
     return counts
 
 

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from messaging.exceptions import CallbackRejected
 from messaging.services.inbound import webhook
+from portal import logs, metrics
 from portal.errors import error_response
 
 REALM = "Bandwidth callbacks"
@@ -41,6 +42,7 @@ def _declared_length(request) -> int | None:
 
 
 @csrf_exempt
+@metrics.timed_webhook
 @require_POST
 def bandwidth_callback(request, token: str):
     if not TOKEN_SHAPE.fullmatch(token):
@@ -48,6 +50,7 @@ def bandwidth_callback(request, token: str):
     endpoint = webhook.get_endpoint(token)
     if endpoint is None:
         return _unknown()
+    logs.name_tenant(endpoint.schema_name)  # the lines of this request name the tenant it writes for
     try:
         if not webhook.accepts_callback(endpoint, request.headers.get("Authorization")):
             return _challenge()

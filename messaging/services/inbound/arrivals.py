@@ -20,6 +20,7 @@ from django.db import connection
 from django.db.models import Q
 
 from messaging import dispatch, live
+from messaging import metrics as message_metrics
 from messaging.bandwidth.segments import count_segments
 from messaging.models import (
     Conversation,
@@ -65,6 +66,7 @@ def receive_messages(events: list[WebhookEvent], configurations: dict[int, SmsCo
                                             caller=arrival.incoming.sender)
         arrival.extension_ids = [e.pk for e in arrival.route.extensions]
     _store(arrivals)
+    message_metrics.message_status("received", direction="in", amount=sum(a.created for a in arrivals))
     _thread(arrivals)
     _queue_notifications(arrivals)
     notes = {}

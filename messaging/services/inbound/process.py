@@ -8,6 +8,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from messaging import dispatch
+from messaging import metrics as message_metrics
 from messaging.bandwidth.segments import count_segments
 from messaging.exceptions import CallbackNotRetryable
 from messaging.models import Message, MessageMedia, OptOut, SmsConfiguration, WebhookEvent
@@ -147,8 +148,9 @@ def _finish(event: WebhookEvent, state: str, note: str) -> None:
 
 
 def _give_up(event_id: int, note: str) -> None:
-    WebhookEvent.objects.filter(pk=event_id, processed_at__isnull=True).update(
-        state=WebhookEvent.State.FAILED, note=note, processed_at=timezone.now())
+    if WebhookEvent.objects.filter(pk=event_id, processed_at__isnull=True).update(
+            state=WebhookEvent.State.FAILED, note=note, processed_at=timezone.now()):
+        message_metrics.callback_failed()
 
 
 def _in_words(exc: Exception) -> str:
@@ -178,6 +180,7 @@ def receive_message(*, event: WebhookEvent, configuration: SmsConfiguration) -> 
     our_number = event.recipient or (incoming.to[0] if incoming.to else "")
     caller = incoming.sender
     message, created = _store_inbound(incoming, configuration, our_number)
+    message_metrics.message_status("received", direction="in", amount=int(created))
     route = inbound_route(trunk_id=configuration.trunk_id, did=our_number, caller=caller)
     if route.extensions:
         message.routed_to.add(*route.extensions)

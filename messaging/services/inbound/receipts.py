@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from messaging import live
+from messaging import metrics as message_metrics
 from messaging.models import Message, MessageRecipient, WebhookEvent
 from messaging.services.inbound import payload
 from messaging.services.outbound import status as outbound_status
@@ -130,6 +131,7 @@ def _settle(receipt: _Receipt, message: Message, recipients: dict[str, MessageRe
         setattr(message, outbound_status.TIME_FIELD[overall], now)
         message.error_code, message.error_description = fields["error_code"], fields["error_description"]
         _carry(recipients, overall, fields, now, changed_recipients)
+        message_metrics.message_status(overall, error_code=fields["error_code"])
     if carrier_id:
         message.provider_message_id = carrier_id
     if moved or carrier_id:

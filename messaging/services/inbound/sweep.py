@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from messaging import dispatch
+from messaging import metrics as message_metrics
 from messaging.models import MessageMedia, SmsConfiguration, WebhookEvent
 from messaging.services.conversations import notifications
 
@@ -39,4 +40,6 @@ def sweep_inbound() -> int:
     if waiting:
         dispatch.on_commit("messaging.drain_inbox")
     dispatch.on_commit_each("messaging.download_media", media_ids)
-    return waiting + len(media_ids) + notifications.queue_missing_notifications()
+    notified = notifications.queue_missing_notifications()
+    message_metrics.requeued_inbound(callbacks_waiting=waiting, media=len(media_ids), notifications=notified)
+    return waiting + len(media_ids) + notified

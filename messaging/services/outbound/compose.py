@@ -17,6 +17,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from messaging import dispatch
+from messaging import metrics as message_metrics
 from messaging.bandwidth import count_segments
 from messaging.exceptions import MessageInvalid, SendRefused
 from messaging.models import Extension, Message, MessageRecipient, OptOut, PhoneNumber
@@ -65,6 +66,7 @@ def queue_message(
             [MessageRecipient(message=message, number=number) for number in dict.fromkeys(route.to)])
         store_media(message, items)
         threads.join_conversation(message, extensions=[extension])
+        message_metrics.message_status("queued")
         # Published while the tenant is current, so the task runs in this tenant's schema.
         dispatch.on_commit("messaging.deliver_message", message.pk)
     return message

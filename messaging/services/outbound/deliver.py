@@ -20,6 +20,7 @@ from django.db import connection
 from django.utils import timezone
 
 from messaging import dispatch, live
+from messaging import metrics as message_metrics
 from messaging.bandwidth import (
     BandwidthClient,
     BandwidthError,
@@ -169,8 +170,10 @@ def _post(message: Message) -> None:
             from_=message.from_number, text=message.text, media=media, tag=str(message.uid),
         )
     except BandwidthOutcomeUnknown as exc:
+        message_metrics.bandwidth_answer("send", error=exc)
         _outcome_unknown(message, exc)
     except BandwidthError as exc:
+        message_metrics.bandwidth_answer("send", error=exc)
         if exc.transient:
             _retry_or_fail(message, exc)
         else:
@@ -180,6 +183,7 @@ def _post(message: Message) -> None:
     except ValueError as exc:
         _fail(message, f"The message could not be sent as stored: {exc}.")
     else:
+        message_metrics.bandwidth_answer("send", status=202)
         _sent(message, sent)
 
 
@@ -193,6 +197,7 @@ def _sent(message: Message, sent: SentMessage) -> None:
         })
         moved = cursor.fetchone()[0]
     if moved:
+        message_metrics.message_status("sent")
         live.message_changed(message.pk)
 
 
@@ -285,11 +290,14 @@ def _take_slot(message: Message, slot_at: float | None) -> None:
         _defer(message, max(1.0, slot.wait - RESERVE_AHEAD / 2), None)
     if slot.wait > SLEEP_UNDER:
         _defer(message, slot.wait, slot.at)
+    if slot.wait > 0:
+        message_metrics.rate_limit_wait("sleep", slot.wait)
     time.sleep(slot.wait)
 
 
 def _defer(message: Message, wait: float, slot_at: float | None) -> None:
     wait = min(wait, MAX_COUNTDOWN)
+    message_metrics.rate_limit_wait("deferred", wait)
     Message.objects.filter(pk=message.pk, status=Status.QUEUED).update(
         next_attempt_at=timezone.now() + timedelta(seconds=wait))
     raise SendThrottled(wait=wait, slot_at=slot_at)

@@ -25,6 +25,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from messaging import live
+from messaging import metrics as message_metrics
 from messaging.bandwidth import BandwidthError, describe_error
 from messaging.models import Message, MessageRecipient
 
@@ -59,6 +60,7 @@ def advance(message_id: int, status: str, *, provider_message_id: str = "", **fi
         moved = Message.objects.filter(pk=message_id, status__in=lower_than(status)).update(status=status, **values)
         if moved:
             _carry_recipients(message_id, status, fields)
+            message_metrics.message_status(status, error_code=fields.get("error_code"))
     if moved:
         live.message_changed(message_id)
     if not moved and provider_message_id:

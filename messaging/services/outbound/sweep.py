@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from messaging import dispatch
+from messaging import metrics as message_metrics
 from messaging.models import Message
 from messaging.services.outbound import idempotency
 from messaging.services.outbound.status import outcome_unknown_text
@@ -51,6 +52,7 @@ def sweep_messages(*, now: datetime | None = None) -> dict[str, int]:
     )
     unknown = _take(outbound.filter(due, status=Status.UNKNOWN), Status.UNKNOWN, next_attempt_at=now)
     dispatch.on_commit_each("messaging.reconcile_message", [*stuck, *unknown])
+    message_metrics.requeued_outbound(queued=len(queued), stuck=len(stuck), unknown=len(unknown))
     return {"queued": len(queued), "stuck": len(stuck), "unknown": len(unknown)}
 
 
