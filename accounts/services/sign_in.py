@@ -20,8 +20,9 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.auth.signals import user_login_failed
 from django.http import HttpRequest, HttpResponse
 
-from accounts.exceptions import WrongCode
+from accounts.exceptions import TwoFactorRequired, WrongCode
 from accounts.models import AuthenticatorDevice
+from accounts.services.policy import two_factor_required
 from accounts.services.two_factor import check_code, get_confirmed_device
 
 PENDING_SESSION_KEY = "accounts_pending_sign_in"
@@ -89,3 +90,27 @@ def verify_sign_in_code(*, request: HttpRequest, user: AbstractBaseUser, code: s
     request.session.pop(PENDING_SESSION_KEY, None)
     django_otp.login(request, device)
     return device
+
+
+def check_second_factor_for_token(*, request: HttpRequest, user: AbstractBaseUser, code: str) -> None:
+    """The token endpoint's second step: a password alone makes no API token for a user who signs in with an
+    authenticator app (the code comes as `otp_token`), nor for an administrator the policy obliges to set one
+    up first. A wrong code counts with django-axes like a wrong password, as on the sign-in page.
+
+    Raises WrongCode (no code, or a wrong one), CodeThrottled, or TwoFactorRequired."""
+    device = get_confirmed_device(user)
+    if device is None:
+        if two_factor_required(user):
+            raise TwoFactorRequired(
+                "Administrators must sign in with an authenticator app: set it up on the Account page, "
+                "then ask for a token with its code.", field="otp_token", http_status=400)
+        return
+    if not code:
+        raise WrongCode("This account signs in with a code from an authenticator app: send it as otp_token.",
+                        field="otp_token")
+    try:
+        check_code(device=device, code=code)
+    except WrongCode:
+        user_login_failed.send(sender=__name__, request=request,
+                               credentials={settings.AXES_USERNAME_FORM_FIELD: user.get_username()})
+        raise

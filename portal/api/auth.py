@@ -5,7 +5,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.services import api_tokens
+from accounts.services import api_tokens, sign_in
 from portal.api.throttling import TokenAddressThrottle, TokenUsernameThrottle
 from portal.exceptions import PortalError
 
@@ -16,10 +16,14 @@ class TokenRequestSerializer(serializers.Serializer):
     label = serializers.CharField(max_length=api_tokens.LABEL_MAX_LENGTH, required=False, allow_blank=True,
                                   help_text="A name for the token in the list of tokens (default: "
                                             f'"{api_tokens.LABEL_FROM_API}").')
+    otp_token = serializers.CharField(required=False, allow_blank=True, max_length=12,
+                                      help_text="The 6-digit code of the user's authenticator app, for a user who "
+                                                "signs in with two-factor.")
 
 
 class ObtainTokenView(APIView):
-    """Exchange a username and password for a new API token (`Authorization: Token <token>`).
+    """Exchange a username and password (and, for a user with two-factor sign-in, the authenticator app's
+    code as `otp_token`) for a new API token (`Authorization: Token <token>`).
 
     The token is shown in this answer only (the portal keeps a digest of it) and expires at `expiry`;
     list and revoke tokens at /api/v1/auth/tokens/ or on the account's API tokens page."""
@@ -46,8 +50,8 @@ class ObtainTokenView(APIView):
         user = authenticate(request._request, **credentials)
         if user is None:
             raise PortalError("Wrong username or password.", code="wrong_credentials")
-        # Two-factor hook: a user who must confirm a second factor gets no token from a password alone;
-        # the check goes here, before the token is made.
+        sign_in.check_second_factor_for_token(request=request._request, user=user,
+                                              code=incoming.validated_data.get("otp_token", ""))
         token, key = api_tokens.create_api_token(
             user=user, label=incoming.validated_data.get("label") or api_tokens.LABEL_FROM_API)
         return Response({"token": key, "expiry": token.expiry, "id": token.uid, "label": token.label})

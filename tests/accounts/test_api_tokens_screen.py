@@ -29,8 +29,9 @@ def test_a_new_token_is_shown_once_and_works(client_a):
     assert "Softphone" in again and key not in again and token.digest not in again
 
 
-def test_the_user_menu_links_to_the_page(client_a):
-    assert PAGE in client_a.get("/t/acme/").content.decode()
+def test_the_account_page_of_the_user_menu_links_to_the_page(client_a):
+    assert 'href="/account/"' in client_a.get("/t/acme/").content.decode()
+    assert PAGE in client_a.get("/account/").content.decode()
 
 
 def test_the_list_shows_only_the_own_tokens(client_a, admin_b):

@@ -4,9 +4,9 @@ reaches (nothing); wrong codes locked out like wrong passwords."""
 import pytest
 from axes.models import AccessAttempt
 from django.test import Client
-from rest_framework.authtoken.models import Token
 
 from accounts.models import AuthenticatorDevice
+from accounts.services.api_tokens import create_api_token
 from tenants.models import TenantEntry
 from tests.accounts.conftest import code_for, wrong_code_for
 from tests.conftest import PASSWORD
@@ -66,8 +66,8 @@ def test_session_signed_in_before_two_factor_was_turned_on_must_give_the_code(ad
 def test_an_api_token_is_not_affected_by_a_half_signed_in_session_cookie(device_a, admin_a):
     client = Client()
     password_step(client)
-    token = Token.objects.create(user=admin_a)
-    answer = client.get("/t/acme/api/v1/trunks/", HTTP_AUTHORIZATION=f"Token {token.key}")
+    _token, key = create_api_token(user=admin_a)
+    answer = client.get("/t/acme/api/v1/trunks/", HTTP_AUTHORIZATION=f"Token {key}")
     assert answer.status_code == 200
 
 
