@@ -39,7 +39,8 @@ def test_wrong_codes_count_towards_the_lock_out(device_a, settings):
     for _ in range(settings.AXES_FAILURE_LIMIT - 1):
         answer = ask(otp_token=wrong_code_for(device_a))
         assert answer.status_code == 400 and answer.json()["code"] == "wrong_code"
-    assert AccessAttempt.objects.filter(username="admin_a").get().failures_since_start == settings.AXES_FAILURE_LIMIT - 1
+    attempt = AccessAttempt.objects.filter(username="admin_a").get()
+    assert attempt.failures_since_start == settings.AXES_FAILURE_LIMIT - 1
     locked = ask(otp_token=wrong_code_for(device_a))
     assert locked.status_code == 429
     # Locked now: even the right code makes no token until the lock lifts.

@@ -42,7 +42,8 @@ def test_no_runtime_module_imports_devtools():
 
 def test_packaging_and_the_image_leave_devtools_out():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())
-    assert project["tool"]["setuptools"]["packages"]["find"]["include"] == ["portal*", "tenants*", "messaging*", "accounts*"]
+    packages = project["tool"]["setuptools"]["packages"]["find"]["include"]
+    assert packages == ["portal*", "tenants*", "messaging*", "accounts*"]
     runtime = project["project"]["dependencies"]
     extra = project["project"]["optional-dependencies"]["devtools"]
     for name in DEVTOOLS_PACKAGES:
