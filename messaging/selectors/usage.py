@@ -39,9 +39,9 @@ NO_JIT = "SET LOCAL jit = off"
 
 
 def usage_time_zone(tenant=None) -> ZoneInfo:
-    """The zone whose calendar months the usage of `tenant` is counted in. One place to change: the
-    tenant's own zone once tenants have one; settings.TIME_ZONE until then."""
-    return ZoneInfo(settings.TIME_ZONE)
+    """The zone whose calendar months the usage of `tenant` is counted in: the tenant's own (its Settings
+    screen), else settings.TIME_ZONE, as on its screens."""
+    return ZoneInfo(getattr(tenant, "time_zone", "") or settings.TIME_ZONE)
 
 
 @dataclass(frozen=True, order=True)

@@ -44,6 +44,17 @@ def test_months_are_cut_in_the_configured_zone(acme, settings):
     assert totals.sms_received == 4  # 00:00 UTC on Dec 1st is November 30th in New York
 
 
+def test_a_tenant_in_its_own_zone_has_its_months_cut_there(acme, tenant_a, tenant_b):
+    november(acme)
+    tenant_a.time_zone = "America/New_York"  # the tenant's Settings; the portal's TIME_ZONE stays UTC
+    assert usage.usage_time_zone(tenant_a).key == "America/New_York"
+    assert usage.usage_time_zone(tenant_b).key == "UTC"
+    totals = usage.total(usage.list_usage(month=NOVEMBER, zone=usage.usage_time_zone(tenant_a)))
+    assert (totals.sms_sent, totals.sms_received) == (2, 4)
+    [acme_usage, _globex] = usage.list_tenant_usage(month=NOVEMBER, tenants=[tenant_a, tenant_b])
+    assert (acme_usage.sms_sent, acme_usage.sms_received) == (2, 4)
+
+
 def test_a_month_without_messages_has_no_rows(acme):
     november(acme)
     assert usage.list_usage(month=Month(2026, 9), zone=UTC) == []
