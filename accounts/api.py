@@ -33,7 +33,7 @@ class ApiTokenListView(APIView):
         tokens = api_tokens.list_api_tokens(user=request.user)
         return Response(ApiTokenSerializer(tokens, many=True, context={"request": request}).data)
 
-    @extend_schema(responses={204: None})
+    @extend_schema(responses={204: None}, operation_id="auth_tokens_destroy_all")
     def delete(self, request):
         api_tokens.revoke_all_api_tokens(user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -44,7 +44,8 @@ class TenantUsageView(APIView):
 
     permission_classes = [IsSystemAdminElse404]
 
-    @extend_schema(parameters=[UsageQuerySerializer], responses={200: TenantUsageSerializer, 400: BAD_MONTH})
+    @extend_schema(parameters=[UsageQuerySerializer], responses={200: TenantUsageSerializer, 400: BAD_MONTH},
+                   operation_id="tenants_usage_retrieve")
     def get(self, request):
         zone = usage_selectors.usage_time_zone()
         incoming = UsageQuerySerializer(data=request.query_params, zone=zone)

@@ -2,6 +2,7 @@
 see portal/api/exceptions.py) attached to the 4xx and 503 answers each operation can give; and the
 generator that reads the schema's own URLconf."""
 
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.generators import SchemaGenerator as SpectacularSchemaGenerator
 from drf_spectacular.settings import spectacular_settings
 
@@ -93,3 +94,15 @@ def _error_statuses(path: str, method: str, operation: dict) -> list[str]:
     statuses.append("429")  # every request is throttled; the token endpoint also locks out
     statuses.append("503")  # any request that needs the database, while it restarts
     return list(dict.fromkeys(statuses))
+
+
+class TokenAuthenticationScheme(OpenApiAuthenticationExtension):
+    """How the schema names the portal's token check (knox underneath): `Authorization: Token <key>`, as
+    DRF's own token scheme was described before."""
+
+    target_class = "portal.api.authentication.TokenAuthentication"
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "apiKey", "in": "header", "name": "Authorization",
+                "description": 'An API token with the prefix "Token": `Authorization: Token <key>`.'}

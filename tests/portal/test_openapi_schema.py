@@ -31,11 +31,12 @@ def operations(schema: dict):
 
 
 def page_schema(schema: dict, operation: dict) -> dict | None:
-    """The component a 200 answer is, when it is a page of results."""
+    """The component a 200 answer is, when it is a page of results (a link to the next page; a report whose
+    rows come whole, such as usage/, is no page)."""
     content = operation["responses"].get("200", {}).get("content", {}).get("application/json", {})
     reference = content.get("schema", {}).get("$ref", "")
     component = schema["components"]["schemas"].get(reference.rsplit("/", 1)[-1], {})
-    return component if "results" in component.get("properties", {}) else None
+    return component if {"results", "next"} <= set(component.get("properties", {})) else None
 
 
 def test_the_served_schema_is_valid_openapi_3(schema):
