@@ -3,10 +3,10 @@ times with their offset, and a body streamed from a server-side cursor a chunk a
 however many rows: checked by counting what is read, not by timing). Other tenants and extension users: 404."""
 
 import asyncio
-from concurrent.futures import ThreadPoolExecutor
 import csv
 import io
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.db import connection
