@@ -27,6 +27,8 @@ from django_tenants.log import TenantContextFilter
 from pythonjsonlogger.core import RESERVED_ATTRS
 from pythonjsonlogger.json import JsonFormatter
 
+from portal import log_redaction
+
 REQUEST_ID_HEADER = "X-Request-ID"
 # What a proxy's request id may look like to be kept (UUIDs, hex, nginx's $request_id, AWS trace ids);
 # anything longer or with other characters (a newline, quotes) is replaced, so it cannot forge log lines.
@@ -106,7 +108,7 @@ def request_done(**_kwargs) -> None:
 
 
 # A webhook URL's token is a credential: Django's lines about 4xx answers (django.request) quote the path.
-WEBHOOK_TOKEN = re.compile(r"(/webhooks/bandwidth/)[^/\s]+")
+WEBHOOK_TOKEN = log_redaction.WEBHOOK_TOKEN
 
 
 class ContextFilter(TenantContextFilter):
@@ -115,8 +117,7 @@ class ContextFilter(TenantContextFilter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.name == "django.request" and isinstance(record.args, tuple):
-            record.args = tuple(WEBHOOK_TOKEN.sub(r"\1***", arg) if isinstance(arg, str) else arg
-                                for arg in record.args)
+            record.args = tuple(log_redaction.redact(arg) if isinstance(arg, str) else arg for arg in record.args)
         try:
             super().filter(record)
             schema_name = record.schema_name

@@ -495,7 +495,12 @@ LOGGING = {
                               else "portal.logs.PlainFormatter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "portal", "filters": ["context"]}},
     "root": {"handlers": ["console"], "level": env_choice("LOG_LEVEL", "INFO", LOG_LEVELS)},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        # Django's own handlers off (its DEBUG console printed request lines raw, webhook tokens included): its
+        # lines reach the root handler above, with the context and the redaction.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+    },
 }
 
 # Accounts: password change and reset, two-factor sign-in (accounts/, docs/operations.md).

@@ -3,7 +3,11 @@
 Imported by the gunicorn master (not portal.asgi, which loads Django only in the workers).
 """
 
+import logging
+
 from uvicorn_worker import UvicornWorker
+
+from portal.log_redaction import RedactWebhookTokens
 
 # Seconds a stopping worker lets open requests finish. Live streams never finish on their own: without a
 # bound each SIGTERM or Ctrl-C would wait for gunicorn's 30 s graceful timeout; the browsers reconnect to the
@@ -22,3 +26,8 @@ class PortalUvicornWorker(UvicornWorker):
         # settings); uvicorn would otherwise rewrite both from X-Forwarded-* of any local peer.
         "proxy_headers": False,
     }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The access log quotes each request's path, and a webhook's path holds its token.
+        logging.getLogger("uvicorn.access").addFilter(RedactWebhookTokens())

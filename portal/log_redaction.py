@@ -1,0 +1,24 @@
+"""What no log line may carry: a webhook URL's token, the credential Bandwidth posts with.
+
+Kept free of Django so that the gunicorn master (portal/web_worker.py) can import it before Django is loaded.
+"""
+
+import logging
+import re
+
+WEBHOOK_TOKEN = re.compile(r"(/webhooks/bandwidth/)[^/\s?]+")
+
+
+def redact(value: str) -> str:
+    return WEBHOOK_TOKEN.sub(r"\1***", value)
+
+
+class RedactWebhookTokens(logging.Filter):
+    """Replaces webhook tokens in a record's arguments (request lines quote the path) and in its message."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(redact(arg) if isinstance(arg, str) else arg for arg in record.args)
+        if isinstance(record.msg, str):
+            record.msg = redact(record.msg)
+        return True
