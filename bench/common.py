@@ -61,6 +61,14 @@ def production_env(database_url: str, redis_url: str, port: int, *, baselines: b
     }
 
 
+def bench_database_and_env(default_database_url: str) -> tuple[str, dict]:
+    """The benchmark's database (BENCH_DATABASE_URL, else `default_database_url`) and the production
+    environment of its processes on it, with BENCH_REDIS_URL and a free port."""
+    database_url = os.environ.get("BENCH_DATABASE_URL", default_database_url)
+    return database_url, production_env(database_url, os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS_URL),
+                                        free_port())
+
+
 def process_command(name: str, *extra: str) -> list[str]:
     """A process of the portal's one table (portal/processes.py), with the benchmark's options added:
     `python -m portal.processes web|worker|beat ...`, run by the benchmark's Python."""

@@ -21,7 +21,6 @@ the database unless --keep-database.
 import argparse
 import asyncio
 import json
-import os
 import resource
 import subprocess
 import sys
@@ -143,9 +142,7 @@ def main() -> int:
     parser.add_argument("--keep-database", action="store_true")
     args = parser.parse_args()
 
-    database_url = os.environ.get("BENCH_DATABASE_URL", DATABASE_URL)
-    env = common.production_env(database_url, os.environ.get("BENCH_REDIS_URL", common.DEFAULT_REDIS_URL),
-                                common.free_port())
+    database_url, env = common.bench_database_and_env(DATABASE_URL)
     try:
         common.recreate_database(database_url)
         common.manage(env, "collectstatic", "--noinput", "-v", "0")

@@ -20,7 +20,6 @@ statement and that statement's EXPLAIN ANALYZE. Exits 1 when it could not measur
 import argparse
 import contextlib
 import io
-import os
 import re
 import secrets
 import statistics
@@ -243,9 +242,7 @@ def main() -> int:
     parser.add_argument("--keep-database", action="store_true")
     args = parser.parse_args()
 
-    database_url = os.environ.get("BENCH_DATABASE_URL", DATABASE_URL)
-    env = common.production_env(database_url, os.environ.get("BENCH_REDIS_URL", common.DEFAULT_REDIS_URL),
-                                common.free_port())
+    database_url, env = common.bench_database_and_env(DATABASE_URL)
     try:
         common.recreate_database(database_url)
         common.manage(env, "collectstatic", "--noinput", "-v", "0")  # production settings use the manifest

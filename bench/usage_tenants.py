@@ -19,7 +19,6 @@ give the same figures. Exits 1 when it could not measure. Drops the database unl
 import argparse
 import contextlib
 import io
-import os
 import statistics
 import sys
 import time
@@ -73,9 +72,7 @@ def main() -> int:
     parser.add_argument("--keep-database", action="store_true")
     args = parser.parse_args()
 
-    database_url = os.environ.get("BENCH_DATABASE_URL", DATABASE_URL)
-    env = common.production_env(database_url, os.environ.get("BENCH_REDIS_URL", common.DEFAULT_REDIS_URL),
-                                common.free_port())
+    database_url, env = common.bench_database_and_env(DATABASE_URL)
     try:
         common.recreate_database(database_url)
         common.prepare(env)

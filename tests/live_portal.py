@@ -28,14 +28,16 @@ def subprocess_database_url() -> str:
 
 
 @contextmanager
-def running_portal(extra_env: dict | None = None):
-    """Start `python -m portal.processes web` (gunicorn) on a free port; yield its base URL; stop it."""
+def running_portal(extra_env: dict | None = None, output=subprocess.DEVNULL):
+    """Start `python -m portal.processes web` (gunicorn) on a free port; yield its base URL; stop it.
+    `output`: a file its standard output (the access log) and error output (the other log lines) go to."""
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     env = dict(os.environ, DEBUG="1", DATABASE_URL=subprocess_database_url(), PORTAL_BASE_URL=base_url,
                WEB_BIND=f"127.0.0.1:{port}", WEB_CONCURRENCY="2")
     env.update(extra_env or {})
-    server = subprocess.Popen(processes.command("web"), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    stderr = subprocess.PIPE if output is subprocess.DEVNULL else subprocess.STDOUT
+    server = subprocess.Popen(processes.command("web"), env=env, stdout=output, stderr=stderr)
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -44,7 +46,8 @@ def running_portal(extra_env: dict | None = None):
                 break
             except OSError:
                 if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("the portal did not start: " + server.stderr.read().decode()[-2000:]) from None
+                    said = server.stderr.read().decode()[-2000:] if server.stderr else "(see its output)"
+                    raise RuntimeError("the portal did not start: " + said) from None
                 time.sleep(0.2)
         yield base_url
     finally:
