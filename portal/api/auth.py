@@ -11,8 +11,9 @@ from portal.exceptions import PortalError
 
 
 class TokenRequestSerializer(serializers.Serializer):
-    username = serializers.CharField()
-    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+    # The user model's own limit: a longer name matches nobody, and django-axes would fail to record it.
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False, max_length=4096)
     label = serializers.CharField(max_length=api_tokens.LABEL_MAX_LENGTH, required=False, allow_blank=True,
                                   help_text="A name for the token in the list of tokens (default: "
                                             f'"{api_tokens.LABEL_FROM_API}").')
