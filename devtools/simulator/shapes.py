@@ -136,9 +136,12 @@ def country_a3(number: str) -> str | None:
     if not E164_RE.match(number or ""):
         return None
     try:
-        region = phonenumbers.region_code_for_number(phonenumbers.parse(number))
+        parsed = phonenumbers.parse(number)
     except phonenumbers.NumberParseException:
         return None
+    # Test ranges (555-01xx, Ofcom's drama numbers) belong to no region: fall back to the country code's.
+    region = phonenumbers.region_code_for_number(parsed) or phonenumbers.region_code_for_country_code(
+        parsed.country_code)
     return COUNTRY_A3.get(region or "")
 
 
