@@ -116,6 +116,14 @@ def test_sdk_filters_by_the_specs_new_parameters(simulator, oauth_sdk):
     assert [m.message_size for m in ordered] == [200, 5]
 
 
+def test_search_reports_and_filters_by_the_applications_location(simulator, session, oauth_sdk):
+    session.put(f"{simulator.base_url}/simulator/applications/{APP_ID}", json={"location": "loc-77"})
+    sdk_send(oauth_sdk)
+    api = MessagesApi(oauth_sdk)
+    assert [m.location for m in api.list_messages(ACCOUNT, location="loc-77").messages] == ["loc-77"]
+    assert api.list_messages(ACCOUNT, location="other").total_count == 0
+
+
 def test_sdk_with_legacy_basic_credentials(simulator, app):
     simulator.add_credential("legacy-user", "legacy-password", auth_type="legacy", account_id=ACCOUNT)
     config = Configuration(host=simulator.api_url, ignore_operation_servers=True, username="legacy-user",
