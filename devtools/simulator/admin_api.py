@@ -53,6 +53,7 @@ def application(sim: Any, request: Request, application_id: str) -> Response:
                 callback_username=data.get("callbackUsername") or "",
                 callback_password=data.get("callbackPassword") or "",
                 account_id=data.get("accountId") or None, numbers=data.get("numbers") or [],
+                location=data.get("location") or None,
             )
         except ValueError as exc:
             return _error(400, str(exc))

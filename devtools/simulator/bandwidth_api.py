@@ -11,7 +11,7 @@ import binascii
 import hmac
 import secrets
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from devtools.simulator import shapes
 from devtools.simulator.web import Request, Response, bandwidth_error, json_response
@@ -85,6 +85,15 @@ def _accept(sim: Any, account_id: str, body: dict[str, Any]) -> Response:
     return json_response(message, 202)
 
 
+# Exact-match filters of the search (compared case-insensitively), as the spec names its parameters.
+EXACT_FILTERS = ("messageId", "messageStatus", "errorCode", "messageDirection", "messageType", "carrierName",
+                 "campaignId", "product", "location", "callingNumberCountryA3", "calledNumberCountryA3")
+# Range filters: query parameter -> (record field, lower bound?).
+RANGE_FILTERS = {"fromSegmentCount": ("segmentCount", True), "toSegmentCount": ("segmentCount", False),
+                 "fromMessageSize": ("messageSize", True), "toMessageSize": ("messageSize", False)}
+TOTAL_COUNT_CAP = 10_000
+
+
 def search_messages(sim: Any, request: Request, account_id: str) -> Response:
     sim.faults.delay()
     denied = authenticate(sim, request, account_id)
@@ -92,35 +101,90 @@ def search_messages(sim: Any, request: Request, account_id: str) -> Response:
         return denied
     try:
         limit = int(request.arg("limit") or DEFAULT_LIMIT)
-        offset = int(request.arg("pageToken") or 0)
+        offset = decode_page_token(request.arg("pageToken"))
         since = shapes.parse_iso(request.arg("fromDateTime")) if request.arg("fromDateTime") else None
         until = shapes.parse_iso(request.arg("toDateTime")) if request.arg("toDateTime") else None
-        if not 1 <= limit <= MAX_LIMIT or offset < 0:
+        ranges = {name: int(request.arg(name)) for name in RANGE_FILTERS if request.arg(name)}
+        sort_field, descending = _sort(request.arg("sort"))
+        if not 1 <= limit <= MAX_LIMIT:
             raise ValueError
     except ValueError:
         return bandwidth_error(400, "request-validation", "Invalid search parameters.", [
             {"fieldName": "limit", "description": f"limit: 1..{MAX_LIMIT}; pageToken: from a previous answer; "
-                                                  "fromDateTime/toDateTime: ISO-8601."}])
-    exact = {"messageId": request.arg("messageId"), "messageStatus": request.arg("messageStatus"),
-             "errorCode": request.arg("errorCode"), "messageDirection": request.arg("messageDirection"),
-             "messageType": request.arg("messageType")}
-    contains = {"sourceTn": request.arg("sourceTn"), "destinationTn": request.arg("destinationTn")}
+                                                  "fromDateTime/toDateTime: ISO-8601; from/to ranges: integers; "
+                                                  "sort: field:asc or field:desc."}])
+    exact = {name: request.arg(name) for name in EXACT_FILTERS}
+    # sourceTn/destinationTn: a comma-separated list of numbers, or one partial number (a substring).
+    contains = {name: [part for part in (request.arg(name) or "").split(",") if part]
+                for name in ("sourceTn", "destinationTn")}
+    locations: dict[str, str | None] = {}
     found = []
     for record in sim.state.account_messages(account_id, exact["messageId"]):
         when = shapes.parse_iso(record["message"]["time"])
         if (since is not None and when < since) or (until is not None and when > until):
             continue
-        for item in shapes.search_records(record):
+        app_id = record["message"]["applicationId"]
+        if app_id not in locations:
+            locations[app_id] = (sim.state.application(app_id) or {}).get("location")
+        for item in shapes.search_records(record, location=locations[app_id]):
             if all(value is None or str(item[key]).lower() == value.lower() for key, value in exact.items()) \
-                    and all(value is None or value in item[key] for key, value in contains.items()):
+                    and all(not parts or any(part in item[key] for part in parts) for key, parts in contains.items()) \
+                    and all(_in_range(item, name, bound) for name, bound in ranges.items()):
                 found.append(item)
+    if sort_field:
+        found.sort(key=lambda item: (item.get(sort_field) is None, item.get(sort_field) or 0), reverse=descending)
     page = found[offset:offset + limit]
     page_info: dict[str, Any] = {}
     if offset + limit < len(found):
-        page_info["nextPageToken"] = str(offset + limit)
+        page_info.update(_page_link(sim, request, "next", offset + limit))
     if offset > 0:
-        page_info["prevPageToken"] = str(max(0, offset - limit))
-    return json_response({"totalCount": len(found), "pageInfo": page_info, "messages": page})
+        page_info.update(_page_link(sim, request, "prev", max(0, offset - limit)))
+    total = len(found)
+    if (request.arg("limitTotalCount") or "").lower() == "true":
+        total = min(total, TOTAL_COUNT_CAP)
+    return json_response({"totalCount": total, "pageInfo": page_info, "messages": page})
+
+
+def encode_page_token(offset: int) -> str:
+    """Bandwidth's page tokens are opaque base64 values; the simulator's carry the offset."""
+    return base64.urlsafe_b64encode(f"o{offset}".encode()).decode().rstrip("=")
+
+
+def decode_page_token(token: str | None) -> int:
+    """The offset a page token stands for (0 without one). Raises ValueError for a token not ours."""
+    if not token:
+        return 0
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        raise ValueError(token) from None
+    if not raw.startswith("o") or not raw[1:].isdigit():
+        raise ValueError(token)
+    return int(raw[1:])
+
+
+def _page_link(sim: Any, request: Request, which: str, offset: int) -> dict[str, str]:
+    """nextPage/prevPage: the same search's URL with the other page's token (followable as it is),
+    and the isolated token in nextPageToken/prevPageToken."""
+    token = encode_page_token(offset)
+    query = [(key, value) for key, values in request.query.items() if key != "pageToken" for value in values]
+    link = f"{sim.public_url}{request.path}?{urlencode([*query, ('pageToken', token)])}"
+    return {f"{which}Page": link, f"{which}PageToken": token}
+
+
+def _sort(value: str | None) -> tuple[str | None, bool]:
+    if not value:
+        return None, False
+    field, _, direction = value.partition(":")
+    if field not in shapes.SEARCH_FIELDS or direction.lower() not in ("", "asc", "desc"):
+        raise ValueError(value)
+    return field, direction.lower() == "desc"
+
+
+def _in_range(item: dict[str, Any], name: str, bound: int) -> bool:
+    field, lower = RANGE_FILTERS[name]
+    value = item[field]
+    return value is not None and (value >= bound if lower else value <= bound)
 
 
 def list_media(sim: Any, request: Request, account_id: str) -> Response:

@@ -146,18 +146,22 @@ class Simulator:
 
     def register_application(self, application_id: str, *, callback_url: str = "", callback_username: str = "",
                              callback_password: str = "", account_id: str | None = None,
-                             numbers: Any = None) -> dict[str, Any]:
+                             numbers: Any = None, location: str | None = None) -> dict[str, Any]:
         """Register (or replace) a messaging application and where its callbacks go. Raises ValueError."""
         if callback_url and urlsplit(callback_url).scheme not in ("http", "https"):
             raise ValueError("callbackUrl must be an http:// or https:// URL")
         if callback_password and not callback_username:
             raise ValueError("callbackPassword needs callbackUsername")
+        if location is not None and not isinstance(location, str):
+            raise ValueError("location must be a string (the Bandwidth location id)")
         previous = self.state.application(application_id) or {}
         app = {
             "applicationId": application_id, "callbackUrl": callback_url,
             "callbackUsername": callback_username, "callbackPassword": callback_password,
             "accountId": str(account_id).strip() if account_id else previous.get("accountId"),
             "numbers": validate_numbers(numbers) if numbers else previous.get("numbers", []),
+            # The location (sub-account "site" and SIP peer) the numbers sit in: message search reports it.
+            "location": location or previous.get("location"),
         }
         self.state.put_application(app)
         return app

@@ -8,6 +8,8 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
+import phonenumbers
+
 from devtools.simulator.config import E164_RE
 from messaging.bandwidth.segments import count_segments
 
@@ -116,11 +118,53 @@ def status_event(kind: str, message: dict[str, Any], *, to: str, error_code: int
     return event
 
 
-def search_records(record: dict[str, Any]) -> list[dict[str, Any]]:
-    """One search record per recipient (metadata only: Bandwidth never returns the text)."""
+# The A3 codes of the regions the simulator's numbers come from; others answer null (the spec allows it).
+COUNTRY_A3 = {"US": "USA", "CA": "CAN", "PR": "PRI", "VI": "VIR", "GU": "GUM", "AS": "ASM", "MP": "MNP",
+              "BS": "BHS", "JM": "JAM", "DO": "DOM", "TT": "TTO", "BB": "BRB", "BM": "BMU", "GB": "GBR",
+              "IE": "IRL", "FR": "FRA", "DE": "DEU", "ES": "ESP", "IT": "ITA", "NL": "NLD", "MX": "MEX",
+              "BR": "BRA", "AU": "AUS", "NZ": "NZL", "IN": "IND", "JP": "JPN"}
+# The fields of a search record, in the spec's order (listMessageItem); `sort` accepts these.
+SEARCH_FIELDS = ("messageId", "accountId", "sourceTn", "destinationTn", "messageStatus", "messageDirection",
+                 "messageType", "segmentCount", "errorCode", "receiveTime", "carrierName", "messageSize",
+                 "messageLength", "attachmentCount", "recipientCount", "campaignClass", "campaignId", "bwLatency",
+                 "carrierLatency", "callingNumberCountryA3", "calledNumberCountryA3", "product", "location")
+TOLL_FREE_RE = re.compile(r"^\+18(00|33|44|55|66|77|88)\d{7}$")
+
+
+def country_a3(number: str) -> str | None:
+    """The ISO 3166 alpha-3 country of an E.164 number (callingNumberCountryA3 and calledNumberCountryA3)."""
+    if not E164_RE.match(number or ""):
+        return None
+    try:
+        parsed = phonenumbers.parse(number)
+    except phonenumbers.NumberParseException:
+        return None
+    # Test ranges (555-01xx, Ofcom's drama numbers) belong to no region: fall back to the country code's.
+    region = phonenumbers.region_code_for_number(parsed) or phonenumbers.region_code_for_country_code(
+        parsed.country_code)
+    return COUNTRY_A3.get(region or "")
+
+
+def product(sender: str) -> str:
+    """The messaging product of a sender as Bandwidth names them (productTypeEnum)."""
+    if SHORT_CODE_RE.match(sender):
+        return "SHORT_CODE_REACH"
+    if TOLL_FREE_RE.match(sender):
+        return "TOLL_FREE"
+    if not E164_RE.match(sender):
+        return "ALPHA_NUMERIC"
+    return "LOCAL_A2P"
+
+
+def search_records(record: dict[str, Any], *, location: str | None = None) -> list[dict[str, Any]]:
+    """One search record per recipient (metadata only: Bandwidth never returns the text), with every
+    field of the spec's listMessageItem; the quality metrics and 10DLC campaign fields are null, as for
+    an account without those features."""
     message = record["message"]
     inbound = record["direction"] == "in"
-    kind = "mms" if message.get("media") or len(message["to"]) > 1 else "sms"
+    media = message.get("media") or []
+    kind = "mms" if media or len(message["to"]) > 1 else "sms"
+    text = message.get("text") or ""
     return [
         {
             "messageId": message["id"], "accountId": record["accountId"], "sourceTn": message["from"],
@@ -128,8 +172,13 @@ def search_records(record: dict[str, Any]) -> list[dict[str, Any]]:
             "messageDirection": "INBOUND" if inbound else "OUTBOUND", "messageType": kind,
             "segmentCount": message["segmentCount"], "errorCode": state["errorCode"],
             "receiveTime": message["time"], "carrierName": None if inbound else CARRIER_NAME,
-            "applicationId": message["applicationId"], "messageLength": len(message.get("text") or ""),
-            "recipientCount": len(message["to"]),
+            # Bandwidth counts the content in bytes; the simulator has no carrier headers to add.
+            "messageSize": len(text.encode("utf-8")), "messageLength": len(text),
+            "attachmentCount": len(media), "recipientCount": len(message["to"]),
+            "campaignClass": None, "campaignId": None, "bwLatency": None, "carrierLatency": None,
+            "callingNumberCountryA3": country_a3(message["from"]), "calledNumberCountryA3": country_a3(recipient),
+            # The product follows our side of the conversation: the sender outbound, the recipient inbound.
+            "product": product(recipient if inbound else message["from"]), "location": location,
         }
         for recipient, state in record["recipients"].items()
     ]
