@@ -157,3 +157,10 @@ class NotificationFailed(Exception):
     def __init__(self, message: str, *, user_ids: list[int]) -> None:
         super().__init__(message)
         self.user_ids = user_ids
+
+
+class OptOutInvalid(MessagingError):
+    """An opt-out cannot be added or imported as given (a bad number, not one of the tenant's numbers, a CSV
+    with bad lines: `fields["file"]` lists each one by line number, and nothing was imported)."""
+
+    code = "invalid"

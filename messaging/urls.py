@@ -8,6 +8,7 @@ from messaging.views import (
     live,
     media,
     messages,
+    opt_outs,
     rules,
     sms_configurations,
     trunks,
@@ -68,6 +69,11 @@ urlpatterns = [
     path("messages/export/", messages.message_export, name="message-export"),
     path("messages/status/", messages.message_status, name="message-status"),
     path("messages/<int:pk>/", messages.message_detail, name="message-detail"),
+    # Opt-outs (compliance)
+    path("opt-outs/", opt_outs.opt_out_list, name="opt-out-list"),
+    path("opt-outs/add/", opt_outs.opt_out_create, name="opt-out-create"),
+    path("opt-outs/import/", opt_outs.opt_out_import, name="opt-out-import"),
+    path("opt-outs/<int:pk>/delete/", opt_outs.opt_out_delete, name="opt-out-delete"),
     # Users
     path("users/", users.user_list, name="user-list"),
     path("users/add/", users.user_create, name="user-create"),

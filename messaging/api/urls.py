@@ -5,6 +5,7 @@ from messaging.api.conversations import ConversationViewSet
 from messaging.api.extensions import ExtensionViewSet
 from messaging.api.inbox_settings import InboxSettingsView
 from messaging.api.messages import MessageViewSet
+from messaging.api.opt_outs import OptOutViewSet
 from messaging.api.rules import InboundRuleViewSet, OutboundRuleViewSet
 from messaging.api.sms_configurations import SmsConfigurationViewSet
 from messaging.api.trunks import TrunkViewSet
@@ -22,6 +23,7 @@ router.register("outbound-rules", OutboundRuleViewSet, basename="outbound-rule")
 router.register("users", UserViewSet, basename="user")
 router.register("conversations", ConversationViewSet, basename="conversation")
 router.register("webhook-events", WebhookEventViewSet, basename="webhook-event")
+router.register("opt-outs", OptOutViewSet, basename="opt-out")
 
 urlpatterns = [
     path("inbox-settings/", InboxSettingsView.as_view(), name="api-inbox-settings"),

@@ -1,5 +1,6 @@
 import uuid
 
+from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
@@ -116,12 +117,24 @@ class MessageMedia(models.Model):
 
 
 class OptOut(models.Model):
-    """A remote number that replied STOP to one of the tenant's numbers: sends to it are refused."""
+    """A remote number that may not be sent to from one of the tenant's numbers: it replied STOP, or an
+    administrator added it (by hand, a CSV import or the API). Sends to it are refused."""
+
+    class Source(models.TextChoices):
+        KEYWORD = "keyword", "Keyword"
+        MANUAL = "manual", "Added on the screen"
+        IMPORT = "import", "CSV import"
+        API = "api", "API"
 
     number = models.CharField(max_length=16, help_text="The tenant's number that received STOP.")
     remote_number = models.CharField(max_length=16)
-    keyword = models.CharField(max_length=12)
+    keyword = models.CharField(max_length=12, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Who and how: a STOP has no user; the default keeps the inbound path (which does not name a source) right.
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.KEYWORD)
+    # No database constraint, like AuditEntry.user: users are deactivated, never deleted (docs/scaling.md).
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, db_constraint=False, null=True, blank=True,
+                                 on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["number", "remote_number"], name="optout_unique_pair")]
