@@ -5,6 +5,8 @@ Refusals come from the same service as the Compose screen: 400 for what was aske
 A send with an `Idempotency-Key` header happens once per key (services/outbound/idempotency.py).
 """
 
+from collections.abc import Sequence
+
 from django.core.files.uploadedfile import UploadedFile
 from django.http import Http404
 from django.urls import reverse
@@ -186,7 +188,7 @@ class MessageViewSet(viewsets.GenericViewSet):
             raise Http404("No stored file for this attachment.")
         return attachment_response(item)
 
-    def _answer(self, messages: list[Message], *, mode: str) -> dict:
+    def _answer(self, messages: Sequence[Message], *, mode: str) -> dict:
         # A group send answers the message itself, as before `mode` existed; individual sends answer them all.
         if mode == SendMode.INDIVIDUAL:
             return {"messages": [self._data(message.pk) for message in messages]}
