@@ -5,6 +5,8 @@ Refusals come from the same service as the Compose screen: 400 for what was aske
 A send with an `Idempotency-Key` header happens once per key (services/outbound/idempotency.py).
 """
 
+from collections.abc import Sequence
+
 from django.core.files.uploadedfile import UploadedFile
 from django.http import Http404
 from django.urls import reverse
@@ -19,6 +21,7 @@ from messaging.api.pagination import MessageCursorPagination
 from messaging.models import Extension, Message, MessageRecipient
 from messaging.selectors import messages as message_selectors
 from messaging.services.outbound import idempotency
+from messaging.services.outbound.compose import MAX_GROUP_RECIPIENTS, MAX_INDIVIDUAL_RECIPIENTS, SendMode
 from messaging.views.media import attachment_response
 from portal.api.schema import ERROR_REF
 
@@ -126,7 +129,13 @@ class MediaItemField(serializers.Field):
 class MessageCreateSerializer(serializers.Serializer):
     from_extension = serializers.CharField(max_length=16, help_text="The sending extension's number, e.g. 101.")
     to = RecipientsField(child=serializers.CharField(max_length=32), allow_empty=False,
-                         help_text="Recipient numbers; several make a group message.")
+                         help_text=f"Recipient numbers: at most {MAX_GROUP_RECIPIENTS} for a group message "
+                                   f"(Bandwidth's limit), {MAX_INDIVIDUAL_RECIPIENTS} for individual messages.")
+    mode = serializers.ChoiceField(
+        choices=SendMode.choices, default=SendMode.GROUP,
+        help_text="With several recipients: `group` (default) sends one group message, one conversation for all; "
+                  "`individual` sends each recipient their own message (its own 1:1 conversation), all queued or "
+                  "none, and answers `{\"messages\": [...]}` with each message.")
     text = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False, default="")
     media = serializers.ListField(child=MediaItemField(), required=False, default=list,
                                   help_text="Files (multipart) or https URLs, sent as MMS.")
@@ -147,17 +156,18 @@ class MessageViewSet(viewsets.GenericViewSet):
     pagination_class = MessageCursorPagination
 
     @extend_schema(request=MessageCreateSerializer, parameters=[IDEMPOTENCY_KEY, REPLAYED], responses={
-        202: MessageSerializer,
+        202: OpenApiResponse(MessageSerializer, description="The message; for `mode` individual, "
+                             "`{\"messages\": [message, ...]}` in the order of `to`."),
         422: OpenApiResponse(ERROR_REF, description="The Idempotency-Key was used for another message."),
     })
     def create(self, request):
         incoming = MessageCreateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data
-        answer = idempotency.queue_message_once(
+        answer = idempotency.queue_messages_once(
             user=request.user, key=request.headers.get("Idempotency-Key"), extension=data["from_extension"],
-            to=data["to"], text=data["text"], media=data["media"], answer=lambda message: self._data(message.pk),
-            status=status.HTTP_202_ACCEPTED,
+            to=data["to"], text=data["text"], media=data["media"], mode=data["mode"],
+            answer=lambda messages: self._answer(messages, mode=data["mode"]), status=status.HTTP_202_ACCEPTED,
         )
         headers = {"Idempotent-Replayed": "true"} if answer.replayed else None
         return Response(answer.body, status=answer.status, headers=headers)
@@ -177,6 +187,12 @@ class MessageViewSet(viewsets.GenericViewSet):
         if item is None:
             raise Http404("No stored file for this attachment.")
         return attachment_response(item)
+
+    def _answer(self, messages: Sequence[Message], *, mode: str) -> dict:
+        # A group send answers the message itself, as before `mode` existed; individual sends answer them all.
+        if mode == SendMode.INDIVIDUAL:
+            return {"messages": [self._data(message.pk) for message in messages]}
+        return self._data(messages[0].pk)
 
     def _data(self, pk) -> dict:
         try:

@@ -8,7 +8,7 @@ from django import forms
 from django.conf import settings
 
 from messaging.models import Extension, Message
-from messaging.services.outbound.compose import MAX_TEXT_LENGTH
+from messaging.services.outbound.compose import MAX_GROUP_RECIPIENTS, MAX_TEXT_LENGTH, SendMode
 
 NUMBER_SEPARATORS = re.compile(r"[,;\n\r]+")
 
@@ -93,7 +93,7 @@ class SendForm(forms.Form):
 
 class ComposeForm(SendForm):
     KEY_PREFIX = "compose"
-    field_order = ["from_extension", "to", "text", "media", "token"]
+    field_order = ["from_extension", "to", "mode", "text", "media", "token"]
 
     from_extension = ExtensionChoiceField(
         label="From extension", queryset=Extension.objects.none(), empty_label="Choose an extension",
@@ -101,7 +101,14 @@ class ComposeForm(SendForm):
     )
     to = forms.CharField(
         label="To", widget=forms.Textarea(attrs={"rows": 2, "spellcheck": "false"}),
-        help_text="One or more numbers, separated by commas or new lines (several make a group message).",
+        help_text="One or more numbers, separated by commas or new lines.",
+    )
+    # Group by default: what several numbers meant before the choice existed (and what the API still does).
+    mode = forms.ChoiceField(
+        label="Several recipients", choices=SendMode.choices, initial=SendMode.GROUP, required=False,
+        widget=forms.RadioSelect,
+        help_text=f"One group message: everyone sees the others and replies to all, at most {MAX_GROUP_RECIPIENTS} "
+        "recipients (Bandwidth's limit). Individual messages: each recipient gets their own message and thread.",
     )
 
     def __init__(self, *args, **kwargs):
@@ -115,4 +122,4 @@ class ComposeForm(SendForm):
     def service_arguments(self) -> dict:
         data = self.cleaned_data
         return {"extension": data["from_extension"], "to": data["to"], "text": data.get("text") or "",
-                "media": data.get("media") or []}
+                "media": data.get("media") or [], "mode": data.get("mode") or SendMode.GROUP}

@@ -14,6 +14,7 @@ from messaging.models import Message
 from messaging.selectors import messages as message_selectors
 from messaging.selectors.message_export import export_chunks
 from messaging.services.outbound import idempotency
+from messaging.services.outbound.compose import SendMode
 from portal.csv_export import streaming_csv_response
 from portal.forms import show_service_error
 
@@ -55,8 +56,8 @@ def message_compose(request):
     form = ComposeForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            sent = idempotency.queue_message_once(user=request.user, key=form.idempotency_key(),
-                                                  **form.service_arguments())
+            sent = idempotency.queue_messages_once(user=request.user, key=form.idempotency_key(),
+                                                   **form.service_arguments())
         except IdempotencyKeyReused:
             form.renew_token()
             form.add_error(None, "This form was already sent with other content. Press Send again to send "
@@ -65,6 +66,8 @@ def message_compose(request):
             show_service_error(form, exc)
         else:
             _say_sent(request, sent)
+            if form.cleaned_data["mode"] == SendMode.INDIVIDUAL and len(form.cleaned_data["to"]) > 1:
+                return redirect("messaging:message-list")  # several messages: the log shows each one's status
             return redirect("messaging:message-detail", pk=sent.message.pk)
     return render(request, "messaging/messages/compose.html", {"form": form})
 
@@ -74,8 +77,13 @@ def _say_sent(request, sent: idempotency.SendAnswer) -> None:
         flash.info(request, "This message was already sent: the form was submitted twice, and sent once.")
         return
     message = sent.message
-    flash.success(request, f"Message queued to {', '.join(message.to_numbers)} from {message.from_number}.")
-    for warning in message.warnings:
+    if len(sent.messages) > 1:
+        # Each recipient is routed on its own, so the senders may differ.
+        flash.success(request, f"{len(sent.messages)} individual messages queued: " + ", ".join(
+            f"to {each.to_numbers[0]} from {each.from_number}" for each in sent.messages) + ".")
+    else:
+        flash.success(request, f"Message queued to {', '.join(message.to_numbers)} from {message.from_number}.")
+    for warning in dict.fromkeys(warning for each in sent.messages for warning in each.warnings):
         flash.warning(request, warning)
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from django.core.files import File
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from messaging import dispatch
@@ -26,6 +26,22 @@ from messaging.services.outbound import routing
 from messaging.services.outbound.media import check_media, store_media
 
 MAX_TEXT_LENGTH = 2048
+# Bandwidth refuses (400) an outbound group message to more than 10 recipients, the numbers in `to`; the
+# sender is not counted. Source: Bandwidth's "Incoming Group Message Event" page (new.dev.bandwidth.com/
+# messaging/callbacks/incomingGroup.html: "you are limited to 10 recipients when sending outbound") and its
+# support article "How does Group Messaging work with MMS?" ("a maximum of 10 participants in a Group").
+# bandwidth.yml sets no maxItems on `to`, so we check it before storing anything.
+MAX_GROUP_RECIPIENTS = 10
+# Individual messages are one send per recipient, stored in one transaction: a bound on one request's work,
+# not a Bandwidth rule. Larger lists are a campaign, to be sent through the API in batches.
+MAX_INDIVIDUAL_RECIPIENTS = 50
+
+
+class SendMode(models.TextChoices):
+    """Several recipients: one group message (one MMS thread for all) or one message to each (1:1 threads)."""
+
+    GROUP = "group", "One group message"
+    INDIVIDUAL = "individual", "Individual messages"
 
 
 def queue_message(
@@ -38,16 +54,17 @@ def queue_message(
     rule's trunk holds it (routing.outbound_route).
 
     Guarantees: nothing is stored and Bandwidth is not asked unless the message passes every check.
-    Raises MessageInvalid (no text or media, text over 2048 characters, a bad number, an attachment of
-    the wrong type, size or count) and SendRefused (the extension may not send, no rule, the rule's
-    configuration cannot send, a recipient opted out, an unregistered 10DLC number when the tenant
-    refuses those), each with a reason a user can read. Warnings (an unregistered 10DLC number) are kept
-    in `Message.warnings`.
+    Raises MessageInvalid (no text or media, text over 2048 characters, a bad number, more than
+    MAX_GROUP_RECIPIENTS recipients, an attachment of the wrong type, size or count) and SendRefused (the
+    extension may not send, no rule, the rule's configuration cannot send, a recipient opted out, an
+    unregistered 10DLC number when the tenant refuses those), each with a reason a user can read. Warnings
+    (an unregistered 10DLC number) are kept in `Message.warnings`.
     """
     text = text or ""
     items = check_media(media)
     check_text(text, has_media=bool(items))
     route = routing.outbound_route(extension=extension, to=to, from_number=from_number)
+    check_group_size(route.to)
     warnings = check_sender(from_number=route.from_number, to=route.to)
     with transaction.atomic():
         message = Message.objects.create(
@@ -70,6 +87,40 @@ def queue_message(
         # Published while the tenant is current, so the task runs in this tenant's schema.
         dispatch.on_commit("messaging.deliver_message", message.pk)
     return message
+
+
+def queue_messages(
+    *, extension: Extension, to: Iterable[str], text: str, media: Sequence[File | str] = (),
+    mode: str = SendMode.GROUP, from_number: str | None = None,
+) -> list[Message]:
+    """`mode` group: queue_message to all recipients, one message. `mode` individual: one message to each
+    recipient (duplicates dropped, order kept), each in its own 1:1 conversation, with the same text and media.
+
+    Guarantees: all or none; a refusal for one recipient (opted out, no rule) stores nothing for any.
+    Raises what queue_message raises, and MessageInvalid past MAX_INDIVIDUAL_RECIPIENTS or for an unknown mode.
+    """
+    if mode == SendMode.GROUP:
+        return [queue_message(extension=extension, to=to, text=text, media=media, from_number=from_number)]
+    if mode != SendMode.INDIVIDUAL:
+        raise MessageInvalid(f"Choose “{SendMode.GROUP}” or “{SendMode.INDIVIDUAL}”.", field="mode")
+    numbers = routing.normalise_destinations(to)
+    if len(numbers) > MAX_INDIVIDUAL_RECIPIENTS:
+        raise MessageInvalid(
+            f"Individual messages go to at most {MAX_INDIVIDUAL_RECIPIENTS} recipients at a time; this has "
+            f"{len(numbers)}. Send them in smaller batches.", code="too_many_recipients", field="to")
+    with transaction.atomic():
+        return [queue_message(extension=extension, to=[number], text=text, media=media, from_number=from_number)
+                for number in numbers]
+
+
+def check_group_size(to: list[str]) -> None:
+    """Raise MessageInvalid when `to` (normalised, distinct) is more than Bandwidth takes in a group message."""
+    if len(to) > MAX_GROUP_RECIPIENTS:
+        raise MessageInvalid(
+            f"A group message can have at most {MAX_GROUP_RECIPIENTS} recipients (Bandwidth's limit); this one "
+            f"has {len(to)}. Send individual messages instead, or split the group.",
+            code="too_many_recipients", field="to",
+        )
 
 
 def check_text(text: str, *, has_media: bool) -> None:

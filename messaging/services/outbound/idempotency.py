@@ -39,12 +39,14 @@ LOCK_NOT_AVAILABLE = "55P03"
 
 @dataclass(frozen=True)
 class SendAnswer:
-    """What to answer: the message, the status and body of the first answer, and whether this is a replay."""
+    """What to answer: the message (the first, for individual messages), the status and body of the first
+    answer, and whether this is a replay. `messages`: every message queued now (a replay: the first only)."""
 
     message: Message
     status: int
     body: dict
     replayed: bool
+    messages: tuple[Message, ...] = ()
 
 
 def queue_message_once(
@@ -68,22 +70,52 @@ def queue_message_once(
     running after WAIT_FOR_FIRST), and whatever queue_message raises.
     """
     render = answer or (lambda message: {})
+    return queue_messages_once(user=user, key=key, extension=extension, to=to, text=text, media=media,
+                               answer=lambda messages: render(messages[0]), status=status, from_number=from_number)
+
+
+def queue_messages_once(
+    *,
+    user,
+    key: str | None,
+    extension: Extension,
+    to: Iterable[str],
+    text: str,
+    media: Sequence[File | str] = (),
+    mode: str = compose.SendMode.GROUP,
+    answer: Callable[[list[Message]], dict] | None = None,
+    status: int = 202,
+    from_number: str | None = None,
+) -> SendAnswer:
+    """compose.queue_messages (one group message, or one message per recipient for `mode` individual), at
+    most once per (user, key) within KEY_LIFETIME; the key covers every message of the send, all or none.
+
+    `answer` renders the body from the messages queued. Raises as queue_message_once, and whatever
+    queue_messages raises; the same key with another mode is another request (IdempotencyKeyReused).
+    """
+    render = answer or (lambda messages: {})
     to = list(to)
+
+    def send() -> list[Message]:
+        return compose.queue_messages(extension=extension, to=to, text=text, media=media, mode=mode,
+                                      from_number=from_number)
+
     if key is None:
-        message = compose.queue_message(extension=extension, to=to, text=text, media=media, from_number=from_number)
-        return SendAnswer(message, status, render(message), replayed=False)
+        messages = send()
+        return SendAnswer(messages[0], status, render(messages), replayed=False, messages=tuple(messages))
     check_key(key)
-    fingerprint = request_fingerprint(extension=extension, to=to, text=text, media=media, from_number=from_number)
+    fingerprint = request_fingerprint(extension=extension, to=to, text=text, media=media, from_number=from_number,
+                                      mode=mode)
     now = timezone.now()
     with transaction.atomic():
         IdempotentRequest.objects.filter(user=user, key=key, created_at__lt=now - KEY_LIFETIME).delete()
         claim = _claim(user=user, key=key, fingerprint=fingerprint, now=now)
         if claim is None:
             return _replay(user=user, key=key, fingerprint=fingerprint)
-        message = compose.queue_message(extension=extension, to=to, text=text, media=media, from_number=from_number)
-        claim.message, claim.response_status, claim.response_body = message, status, render(message)
+        messages = send()
+        claim.message, claim.response_status, claim.response_body = messages[0], status, render(messages)
         claim.save(update_fields=["message", "response_status", "response_body"])
-    return SendAnswer(message, status, claim.response_body, replayed=False)
+    return SendAnswer(messages[0], status, claim.response_body, replayed=False, messages=tuple(messages))
 
 
 def check_key(key: str) -> str:
@@ -96,13 +128,15 @@ def check_key(key: str) -> str:
 
 
 def request_fingerprint(*, extension: Extension, to: Sequence[str], text: str, media: Sequence[File | str],
-                        from_number: str | None = None) -> str:
-    """SHA-256 of what is asked to be sent: the extension, recipients, text and each attachment (a URL, or
-    a file's name, type and content)."""
+                        from_number: str | None = None, mode: str = compose.SendMode.GROUP) -> str:
+    """SHA-256 of what is asked to be sent: the extension, recipients, text, each attachment (a URL, or
+    a file's name, type and content) and, when not a group message, the mode."""
     items = [item if isinstance(item, str) else _file_digest(item) for item in media]
     asked = {"extension": extension.pk, "to": [number.strip() for number in to], "text": text, "media": items}
     if from_number:
         asked["from"] = from_number
+    if mode != compose.SendMode.GROUP:  # only then: keys stored before modes existed still match
+        asked["mode"] = mode
     return hashlib.sha256(json.dumps(asked, sort_keys=True).encode()).hexdigest()
 
 
@@ -142,7 +176,8 @@ def _replay(*, user, key: str, fingerprint: str) -> SendAnswer:
             "This Idempotency-Key was already used for a different message; nothing was sent. "
             "Use a new key for a new message."
         )
-    return SendAnswer(first.message, first.response_status, first.response_body, replayed=True)
+    return SendAnswer(first.message, first.response_status, first.response_body, replayed=True,
+                      messages=(first.message,))
 
 
 def _set_lock_timeout(value: str) -> str:

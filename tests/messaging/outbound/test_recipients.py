@@ -110,6 +110,18 @@ def test_group_message_fails_only_when_every_recipient_failed(acme, bandwidth):
     assert f"Not delivered to {BEN}" in message.error_description
 
 
+def test_a_full_group_of_ten_keeps_each_recipients_own_receipt(acme, bandwidth):
+    group = [f"+1919555{n:04d}" for n in range(150, 160)]  # Bandwidth's limit: 10 recipients
+    message = sent_group(acme, bandwidth, to=group)
+    receive(acme.configuration, [event for number in group[:9] for event in receipt(message, "delivered", number)])
+    message.refresh_from_db()
+    assert message.status == "sent"  # the tenth has not answered yet
+    receive(acme.configuration, receipt(message, "failed", group[9]))
+    message.refresh_from_db()
+    assert statuses(message) == {**dict.fromkeys(group[:9], "delivered"), group[9]: "failed"}
+    assert message.status == "delivered" and f"Not delivered to {group[9]}" in message.error_description
+
+
 def test_sending_after_delivered_keeps_the_group_message_delivered(acme, bandwidth):
     message = sent_group(acme, bandwidth)
     receive(acme.configuration, receipt(message, "delivered", ANN) + receipt(message, "delivered", BEN))
