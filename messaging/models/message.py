@@ -5,6 +5,7 @@ from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
 from django.db.models.functions import Upper
 
+from messaging.models.compliance import KeywordKind
 from messaging.models.extension import Extension
 from messaging.models.sms_configuration import SmsConfiguration
 
@@ -53,6 +54,10 @@ class Message(models.Model):
     error_description = models.TextField(blank=True)
     warnings = models.JSONField(default=list, blank=True)
     keyword = models.CharField(max_length=12, blank=True, help_text="Inbound opt-out keyword, if any.")
+    keyword_reply = models.CharField(
+        max_length=8, blank=True, choices=KeywordKind.choices,
+        help_text="Outbound: an automatic reply to this kind of keyword; the only send an opt-out lets through.",
+    )
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
