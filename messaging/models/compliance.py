@@ -67,7 +67,8 @@ class NumberKeywordReply(models.Model):
 
 class KeywordReplySent(models.Model):
     """When a reply of one kind last went from one of our numbers to one remote number: the once-per-window
-    rule is one guarded upsert on this row (messaging.services.inbound.keywords), safe under retries and races."""
+    rule is one guarded upsert on this row (messaging.services.inbound.keywords), safe under retries and
+    races."""
 
     kind = models.CharField(max_length=8, choices=KeywordKind.choices)
     number = models.CharField(max_length=16)
@@ -77,3 +78,6 @@ class KeywordReplySent(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["kind", "number", "remote_number"],
                                                name="keyword_reply_once_per_pair")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} reply from {self.number} to {self.remote_number} at {self.sent_at}"
