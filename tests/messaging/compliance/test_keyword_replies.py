@@ -122,3 +122,10 @@ def test_a_numbers_own_reply_text_wins_and_its_blank_text_sends_nothing(replies)
 def test_a_blank_tenant_reply_sends_nothing(acme):
     receive(acme, "STOP")
     assert sent_replies() == [] and KeywordReplySent.objects.count() == 0
+
+
+def test_the_reply_is_shown_in_the_conversation_as_an_automatic_reply(replies, client_a):
+    receive(replies, "STOP")
+    conversation_id = Message.objects.get(direction="in").conversation_id
+    page = client_a.get(f"/t/acme/inbox/{conversation_id}/").content.decode()
+    assert CONFIRM in page and "automatic opt-out reply" in page
