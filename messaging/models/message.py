@@ -55,7 +55,8 @@ class Message(models.Model):
     warnings = models.JSONField(default=list, blank=True)
     keyword = models.CharField(max_length=12, blank=True, help_text="Inbound opt-out keyword, if any.")
     keyword_reply = models.CharField(
-        max_length=8, blank=True, choices=KeywordKind.choices,
+        max_length=8, blank=True, choices=KeywordKind.choices, default="",
+        db_default="",  # rows inserted by hand-written SQL (bulk loads, benches) name no such column
         help_text="Outbound: an automatic reply to this kind of keyword; the only send an opt-out lets through.",
     )
     attempts = models.PositiveSmallIntegerField(default=0)
