@@ -1,6 +1,7 @@
 from django.urls import path
 
 from messaging.views import (
+    compliance,
     dashboard,
     extensions,
     inbox,
@@ -80,6 +81,8 @@ urlpatterns = [
     path("users/<int:pk>/", users.user_edit, name="user-edit"),
     path("users/<int:pk>/delete/", users.user_delete, name="user-delete"),
     path("audit/", dashboard.audit_log, name="audit"),
+    path("compliance/", compliance.compliance, name="compliance"),
+    path("compliance/numbers/", compliance.compliance_number, name="compliance-number"),
     path("usage/", usage.usage, name="usage"),
     path("usage/csv/", usage.usage_csv, name="usage-csv"),
     path("inbox/settings/", inbox_settings.inbox_settings, name="inbox-settings"),

@@ -556,3 +556,8 @@ if RETENTION_BATCH_PAUSE_SECONDS < 0:
     raise ImproperlyConfigured("RETENTION_BATCH_PAUSE_SECONDS must be 0 or more seconds.")
 RETENTION_TIME_BUDGET_SECONDS = env_float("RETENTION_TIME_BUDGET_SECONDS", 120.0, above=0)
 CELERY_BEAT_SCHEDULE["purge-expired-data"] = {"task": "messaging.purge_expired_data_everywhere", "schedule": 3600.0}
+
+# --- Issue 14, compliance keywords (messaging/services/inbound/keywords.py) ---
+# An automatic keyword reply goes at most once per kind, tenant number and remote number within this window, so a
+# sender repeating STOP (or a callback processed twice) does not get a reply each time.
+KEYWORD_REPLY_WINDOW_MINUTES = env_int("KEYWORD_REPLY_WINDOW_MINUTES", 60, minimum=0)

@@ -1,4 +1,5 @@
 from messaging.models.audit import AuditEntry
+from messaging.models.compliance import ComplianceSettings, KeywordKind, KeywordReplySent, NumberKeywordReply
 from messaging.models.conversation import Conversation, ConversationRead, InboxPreference
 from messaging.models.extension import Extension
 from messaging.models.extension_user import ExtensionAssignment
@@ -15,5 +16,6 @@ __all__ = [
     "AuditEntry", "Conversation", "ConversationRead", "Extension", "ExtensionAssignment",
     "IdempotentRequest", "InboxPreference", "InboundRule", "Message", "MessageMedia", "MessageRecipient",
     "NotificationSent", "OptOut",
+    "ComplianceSettings", "KeywordKind", "KeywordReplySent", "NumberKeywordReply",
     "OutboundRule", "PhoneNumber", "SmsConfiguration", "Trunk", "WebhookEvent",
 ]

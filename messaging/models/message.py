@@ -6,6 +6,7 @@ from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
 from django.db.models.functions import Upper
 
+from messaging.models.compliance import KeywordKind
 from messaging.models.extension import Extension
 from messaging.models.sms_configuration import SmsConfiguration
 
@@ -54,6 +55,11 @@ class Message(models.Model):
     error_description = models.TextField(blank=True)
     warnings = models.JSONField(default=list, blank=True)
     keyword = models.CharField(max_length=12, blank=True, help_text="Inbound opt-out keyword, if any.")
+    keyword_reply = models.CharField(
+        max_length=8, blank=True, choices=KeywordKind.choices, default="",
+        db_default="",  # rows inserted by hand-written SQL (bulk loads, benches) name no such column
+        help_text="Outbound: an automatic reply to this kind of keyword; the only send an opt-out lets through.",
+    )
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)

@@ -11,17 +11,14 @@ from messaging import dispatch
 from messaging import metrics as message_metrics
 from messaging.bandwidth.segments import count_segments
 from messaging.exceptions import CallbackNotRetryable
-from messaging.models import Message, MessageMedia, OptOut, SmsConfiguration, WebhookEvent
+from messaging.models import Message, MessageMedia, SmsConfiguration, WebhookEvent
 from messaging.services.conversations import notifications, threads
-from messaging.services.inbound import payload
+from messaging.services.inbound import keywords, payload
 from messaging.services.inbound.routing import inbound_route
 from messaging.services.outbound.status import EVENT_STATUS, apply_delivery_event
 
 logger = logging.getLogger(__name__)
 
-OPT_OUT_KEYWORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"})
-OPT_IN_KEYWORDS = frozenset({"START", "UNSTOP", "YES"})
-HELP_KEYWORDS = frozenset({"HELP"})
 WAITING_NOTE = "Waiting: the SMS configuration is disabled; processed once it is enabled."
 INBOUND_UNIQUE = "message_inbound_carrier_id_unique"
 
@@ -239,19 +236,4 @@ def _create_inbound(incoming: payload.CallbackMessage, configuration, our_number
 
 
 def _apply_keyword(message: Message, *, our_number: str, caller: str) -> str:
-    word = "".join(ch for ch in message.text.strip().upper() if ch.isalnum())
-    if word in OPT_OUT_KEYWORDS:
-        OptOut.objects.get_or_create(number=our_number[:16], remote_number=caller[:16], defaults={"keyword": word})
-        note = f" {caller} opted out of {our_number} ({word}): sends to it are refused."
-    elif word in OPT_IN_KEYWORDS:
-        OptOut.objects.filter(number=our_number[:16], remote_number=caller[:16]).delete()
-        note = f" {caller} opted back in to {our_number} ({word})."
-    elif word in HELP_KEYWORDS:
-        note = f" {caller} asked for HELP."
-    else:
-        return ""
-    message.keyword = word
-    message.save(update_fields=["keyword"])
-    return note
-
-
+    return keywords.apply_keyword(message, our_number=our_number, caller=caller)

@@ -156,7 +156,8 @@ def _cannot_send(message: Message) -> str:
         routing.check_configuration_sends(configuration)
     except SendRefused as exc:
         return exc.message
-    if message.opted_out:
+    # An automatic keyword reply is the one send an opt-out lets through: it confirms the opt-out (CTIA).
+    if message.opted_out and not message.keyword_reply:
         return f"{', '.join(message.opted_out)} opted out (replied STOP) before the message went out; nothing was sent."
     return ""
 

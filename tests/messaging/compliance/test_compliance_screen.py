@@ -1,0 +1,103 @@
+"""The Compliance screen: the keyword lists and replies, one number's own replies, validation, and who may
+reach it (other tenants' administrators and extension users get 404)."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from messaging.models import AuditEntry, ComplianceSettings, NumberKeywordReply
+from messaging.models.compliance import DEFAULT_OPT_OUT
+from tenants.models import Membership
+from tests.conftest import PASSWORD
+from tests.messaging.factories import DID, OTHER_DID
+
+PAGE, NUMBER_PAGE = "/t/acme/compliance/", "/t/acme/compliance/numbers/"
+
+
+def form(**changes) -> dict:
+    data = {"opt_out_keywords": "STOP\nQUIT", "opt_in_keywords": "START", "help_keywords": "HELP",
+            "opt_out_reply": "", "opt_in_reply": "", "help_reply": ""}
+    return data | changes
+
+
+@pytest.fixture
+def ext_client(tenant_a) -> Client:
+    user = get_user_model().objects.create_user(username="ext_compliance", password=PASSWORD)
+    Membership.objects.create(user=user, tenant=tenant_a, role=Membership.Role.EXTENSION)
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_the_page_shows_the_ctia_fcc_defaults(acme, client_a):
+    page = client_a.get(PAGE).content.decode()
+    for word in DEFAULT_OPT_OUT:
+        assert word in page
+    assert "UNSTOP" in page and "INFO" in page
+
+
+def test_saving_normalises_the_words_and_keeps_the_replies(acme, client_a):
+    response = client_a.post(PAGE, form(opt_out_keywords="stop, Opt  Out\narret\n", help_reply="Acme: call 555."))
+    assert response.status_code == 302
+    saved = ComplianceSettings.objects.get()
+    assert saved.opt_out_keywords == ["STOP", "OPT OUT", "ARRET"] and saved.help_reply == "Acme: call 555."
+    assert AuditEntry.objects.filter(action="update").exists()
+
+
+def test_the_reply_length_is_shown_in_segments(acme, client_a):
+    client_a.post(PAGE, form(opt_out_reply="x" * 161))
+    page = client_a.get(PAGE).content.decode()
+    assert "161 characters · 2 segments (GSM-7)" in page
+
+
+@pytest.mark.parametrize(("changes", "error"), [
+    ({"opt_in_keywords": "START\nstop"}, "“STOP” is already in another list"),
+    ({"opt_out_keywords": ""}, "Keep at least one opt-out keyword"),
+    ({"help_keywords": "SUPERCALIFRAGILISTIC"}, "longer than 12 characters"),
+    ({"help_keywords": "HELP-ME"}, "only letters, digits and single spaces"),
+    ({"help_reply": "x" * 321}, "at most 320 characters"),
+])
+def test_a_wrong_list_or_reply_is_refused_and_nothing_is_saved(acme, client_a, changes, error):
+    response = client_a.post(PAGE, form(**changes))
+    assert response.status_code == 200 and error in response.content.decode()
+    assert ComplianceSettings.objects.get().opt_out_keywords == DEFAULT_OPT_OUT
+
+
+def test_a_number_gets_its_own_replies_and_can_give_them_back(acme, client_a):
+    response = client_a.post(NUMBER_PAGE, {"number": OTHER_DID, "help_reply": "Raleigh: 555.", "opt_out_off": "on"})
+    assert response.status_code == 302
+    row = NumberKeywordReply.objects.get()
+    assert (row.number, row.help_reply, row.opt_out_reply, row.opt_in_reply) == (OTHER_DID, "Raleigh: 555.", "", None)
+    page = client_a.get(PAGE).content.decode()
+    assert "Raleigh: 555." in page and "no reply" in page
+    client_a.post(NUMBER_PAGE, {"number": OTHER_DID})
+    assert not NumberKeywordReply.objects.exists()
+
+
+def test_a_number_not_of_the_tenant_is_refused(acme, client_a):
+    response = client_a.post(NUMBER_PAGE, {"number": "+15555550123", "help_reply": "x"})
+    assert response.status_code == 200 and not NumberKeywordReply.objects.exists()
+    assert DID in response.content.decode()  # the page is shown again with the tenant's numbers
+
+
+def test_system_admin_edits_it_inside_manage(acme, sysadmin_client):
+    assert sysadmin_client.post(PAGE, form(opt_in_reply="Welcome back.")).status_code == 302
+    assert ComplianceSettings.objects.get().opt_in_reply == "Welcome back."
+
+
+@pytest.mark.parametrize("path", [PAGE, NUMBER_PAGE])
+def test_admin_of_other_tenant_gets_404(acme, client_b, path):
+    assert client_b.get(path).status_code == 404
+    assert client_b.post(path, form(opt_out_keywords="NOPE")).status_code == 404
+
+
+@pytest.mark.parametrize("path", [PAGE, NUMBER_PAGE])
+def test_extension_user_gets_404(acme, ext_client, path):
+    assert ext_client.get(path).status_code == 404
+    assert ext_client.post(path, form(opt_out_keywords="NOPE")).status_code == 404
+    assert not ComplianceSettings.objects.filter(opt_out_keywords=["NOPE"]).exists()
+
+
+def test_tenant_navigation_links_to_compliance(acme, client_a, ext_client):
+    assert 'href="/t/acme/compliance/"' in client_a.get("/t/acme/messages/").content.decode()
+    assert 'href="/t/acme/compliance/"' not in ext_client.get("/t/acme/inbox/").content.decode()
