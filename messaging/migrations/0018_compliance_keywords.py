@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('messaging', '0016_unread_unrouted_search_indexes'),
+        ('messaging', '0017_optout_source'),
     ]
 
     operations = [

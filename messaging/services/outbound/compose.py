@@ -153,11 +153,12 @@ def check_sender(*, from_number: str, to: list[str]) -> list[str]:
 
 
 def check_opt_outs(*, from_number: str, to: list[str], opted_out: set[str]) -> None:
-    """Raise SendRefused naming the recipients (of `opted_out`) who replied STOP to `from_number`."""
+    """Raise SendRefused naming the recipients (of `opted_out`) on `from_number`'s opt-out list (they replied
+    STOP, or an administrator added them)."""
     if opted_out:
         names = ", ".join(number for number in to if number in opted_out)
         raise SendRefused(
-            f"{names} opted out (replied STOP) of messages from {from_number}; nothing was sent. "
+            f"{names} opted out of messages from {from_number} (see Opt-outs); nothing was sent. "
             "They can opt back in by texting START.",
             code="opted_out", field="to",
         )

@@ -158,7 +158,7 @@ def _cannot_send(message: Message) -> str:
         return exc.message
     # An automatic keyword reply is the one send an opt-out lets through: it confirms the opt-out (CTIA).
     if message.opted_out and not message.keyword_reply:
-        return f"{', '.join(message.opted_out)} opted out (replied STOP) before the message went out; nothing was sent."
+        return f"{', '.join(message.opted_out)} opted out (see Opt-outs) before the message went out; nothing was sent."
     return ""
 
 

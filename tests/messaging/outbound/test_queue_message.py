@@ -85,7 +85,7 @@ def test_opted_out_recipients_are_named_and_nothing_is_sent(acme, bandwidth):
     with pytest.raises(SendRefused) as refused:
         queue_message(extension=acme.ext.sales, to=["+19195550198", RECIPIENT], text="Hello")
     assert refused.value.code == "opted_out"
-    assert refused.value.message.startswith(f"{RECIPIENT} opted out (replied STOP) of messages from {DID}")
+    assert refused.value.message.startswith(f"{RECIPIENT} opted out of messages from {DID} (see Opt-outs)")
     assert not Message.objects.exists()
     assert len(bandwidth.calls) == 0
 

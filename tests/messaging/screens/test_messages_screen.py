@@ -180,7 +180,7 @@ def test_compose_refusal_is_shown_on_the_form_and_nothing_is_stored(acme, client
     OptOut.objects.create(number=DID, remote_number=RECIPIENT, keyword="STOP")
     response = client_a.post(COMPOSE, {"from_extension": acme.ext.sales.pk, "to": RECIPIENT, "text": "Hi"})
     assert response.status_code == 200
-    assert "opted out (replied STOP)" in " ".join(response.context["form"].errors["to"])
+    assert "opted out of messages from" in " ".join(response.context["form"].errors["to"])
     assert not in_acme(acme, lambda: Message.objects.exists())
 
 
