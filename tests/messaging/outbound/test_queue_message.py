@@ -100,7 +100,7 @@ def test_unregistered_10dlc_number_adds_a_warning(acme):
     message = queue_message(extension=acme.ext.sales, to=[RECIPIENT], text="Hello")
     assert message.warnings == [
         f"{DID} is a US long code marked “Pending” for 10DLC: US carriers may block or filter this message "
-        "(error 4476) until it is registered."
+        "(error 4773 and similar) until it is registered."
     ]
     message.refresh_from_db()
     assert len(message.warnings) == 1
