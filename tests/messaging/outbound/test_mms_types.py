@@ -9,7 +9,7 @@ from messaging.exceptions import MessageInvalid
 from messaging.models import Message, MessageMedia
 from messaging.services.outbound.compose import queue_message
 from messaging.services.outbound.deliver import deliver_message
-from tests.messaging.factories import RECIPIENT, SEND_URL, make_message
+from tests.messaging.factories import RECIPIENT, SEND_URL, in_acme, make_message
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_in_tmp_path")]
 MESSAGES = "/t/acme/api/v1/messages/"
@@ -51,3 +51,13 @@ def test_a_stored_file_of_a_refused_type_fails_the_message_without_any_upload(ac
     assert "attachment 1 is video/3gpp, which Bandwidth's media upload does not accept" in message.error_description
     assert [call for call in bandwidth.calls if call.request.method in ("PUT", "POST")] == []
     assert SEND_URL not in [call.request.url for call in bandwidth.calls]
+
+
+def test_the_compose_form_shows_the_refusal_under_the_attachments(acme, client_a):
+    clip = SimpleUploadedFile("clip.3gp", b"0123456789", content_type="video/3gpp")
+    response = client_a.post("/t/acme/messages/compose/",
+                             {"from_extension": acme.ext.sales.pk, "to": RECIPIENT, "text": "x", "media": [clip]})
+    assert response.status_code == 200
+    errors = " ".join(response.context["form"].errors["media"])
+    assert "“clip.3gp” is video/3gpp, which MMS does not carry here" in errors
+    assert not in_acme(acme, lambda: Message.objects.exists())
