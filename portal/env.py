@@ -85,6 +85,20 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in (default if value is None else value).split(",") if item.strip()]
 
 
+def env_subset(name: str, choices: Iterable[str], *, choices_are: str) -> list[str]:
+    """A comma-separated list drawn from `choices` (compared without regard to case, returned lower-case);
+    unset means all of `choices`. An item outside them is named; `choices_are` says what they are."""
+    allowed = [choice.lower() for choice in choices]
+    value = _raw(name)
+    if value is None:
+        return allowed
+    items = [item.strip().lower() for item in value.split(",") if item.strip()]
+    outside = [item for item in items if item not in allowed]
+    if outside or not items:
+        raise _bad(name, f"a comma-separated list of {choices_are}", ", ".join(outside) or value)
+    return list(dict.fromkeys(items))
+
+
 def env_choice(name: str, default: str, choices: Iterable[str]) -> str:
     """One of `choices`, compared without regard to case; returned as spelled in `choices`."""
     value = _raw(name)

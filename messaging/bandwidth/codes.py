@@ -1,6 +1,7 @@
 """Plain-words explanations of Bandwidth's messaging error codes (`errorCode` of `message-failed`).
 
-The table is data (error_codes.json) so it can be corrected without touching code. Codes not in it fall
+The table is data (error_codes.json) so it can be corrected without touching code. It holds every code of
+Bandwidth's public "Messaging Errors" tables, and names that page in its "source"; codes not in it fall
 back to their thousand group (4xxx client or destination, 5xxx carrier side and may succeed later,
 9xxx unknown) and to the description Bandwidth sent.
 """
@@ -53,8 +54,13 @@ def describe_error(code: int | None, description: str = "") -> ErrorExplanation:
 
 @cache
 def load_table() -> dict[str, Any]:
-    """The parsed error_codes.json, checked once: each entry has a known category, meaning and retryable."""
+    """The parsed error_codes.json, checked once: it names its source, each entry has a known category,
+    meaning and retryable, and each code is a four-digit number (the form Bandwidth sends)."""
     table = json.loads(TABLE_PATH.read_text(encoding="utf-8"))
+    if not table.get("source", {}).get("url") or not table["source"].get("read"):
+        raise ValueError("error_codes.json: the source (url and date read) is missing")
+    if any(not (code.isdigit() and len(code) == 4) for code in table["codes"]):
+        raise ValueError("error_codes.json: a code is not a four-digit number")
     entries = [*table["codes"].items(), *table["groups"].items(), ("fallback", table["fallback"])]
     for key, entry in entries:
         if entry.get("category") not in CATEGORIES or not entry.get("meaning") or "retryable" not in entry:

@@ -57,7 +57,7 @@ def test_messages_sent_and_received_are_counted_by_tenant_status_and_category(
         refused_later = make_message(acme, status="sent", provider_message_id="bw-3")
         events = [
             *callback("message-delivered", message__id="bw-1", message__tag=str(delivered.uid)),
-            *callback("message-failed-4476", message__id="bw-3", message__tag=str(refused_later.uid)),
+            *callback("message-failed-4773", message__id="bw-3", message__tag=str(refused_later.uid)),
             *callback("message-received", message__id="in-1", message__media=[]),
         ]
         webhook.record_callbacks(configuration_id=acme.configuration.pk, events=events)
@@ -68,7 +68,7 @@ def test_messages_sent_and_received_are_counted_by_tenant_status_and_category(
     assert figures[messages("sent")] == 1
     assert figures[messages("delivered")] == 1
     assert figures[messages("failed", category="rejected")] == 1
-    assert figures[messages("failed", category=describe_error(4476).category)] == 1  # 10dlc
+    assert figures[messages("failed", category=describe_error(4773).category)] == 1  # 10dlc
     assert figures[messages("received", direction="in")] == 1
     answers = {dict(labels)["status"]: value for (name, labels), value in figures.items()
                if name == "portal_bandwidth_responses_total"}

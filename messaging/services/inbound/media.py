@@ -15,9 +15,14 @@ from messaging.exceptions import MediaDownloadFailed
 from messaging.models import MessageMedia
 from messaging.services.configuration import sms_configurations
 
+# Phones send these (3GP video clips, old-style vCards) although Bandwidth's media upload does not list them;
+# receiving is not uploading, so they are kept (and served as downloads, never shown inline).
+PHONE_TYPES = frozenset({"video/3gpp", "text/x-vcard"})
+
 
 def allowed_type(content_type: str) -> bool:
-    return content_type.split(";")[0].strip().lower() in {t.lower() for t in settings.MMS_ALLOWED_TYPES}
+    content_type = content_type.split(";")[0].strip().lower()
+    return content_type in PHONE_TYPES or content_type in {t.lower() for t in settings.MMS_ALLOWED_TYPES}
 
 
 def download_media(*, media_id: int) -> None:

@@ -183,4 +183,4 @@ def ten_dlc_warnings(from_number: str, *, number: PhoneNumber | None) -> list[st
             "campaign with Bandwidth and mark it registered on the Trunks page.",
             code="unregistered_10dlc",
         )
-    return [f"{problem}: US carriers may block or filter this message (error 4476) until it is registered."]
+    return [f"{problem}: US carriers may block or filter this message (error 4773 and similar) until it is registered."]

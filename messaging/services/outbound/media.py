@@ -113,19 +113,23 @@ def media_urls_for_sending(message: Message, client: BandwidthClient) -> list[st
     """The URLs to send in `media`: given URLs as they are, stored files uploaded to Bandwidth first.
 
     An upload already done (state uploaded) is not repeated; uploading the same name again is harmless.
-    Raises BandwidthError from the upload, OSError when a stored file cannot be read.
+    Raises BandwidthError from the upload, OSError when a stored file cannot be read, ValueError for a file
+    whose type Bandwidth does not accept.
     """
     urls = []
     for media in message.media.order_by("position"):
         if not media.file or media.state == MessageMedia.State.UPLOADED:
             urls.append(media.source_url)
             continue
+        # Checked when queued, but the row may predate a narrower MMS_ALLOWED_TYPES: Bandwidth's upload takes
+        # only the types of its list, so a file of another type (or none) is not uploaded as octet-stream.
+        if media.content_type not in settings.MMS_ALLOWED_TYPES:
+            raise ValueError(f"attachment {media.position + 1} is {media.content_type or 'of an unknown type'}, "
+                             "which Bandwidth's media upload does not accept")
         with media.file.open("rb") as handle:
             content = handle.read()
         name = f"{message.uid}-{media.position}-{os.path.basename(media.file.name)}"
-        media.source_url = client.upload_media(
-            name=name, content=content, content_type=media.content_type or "application/octet-stream"
-        )
+        media.source_url = client.upload_media(name=name, content=content, content_type=media.content_type)
         media.state = MessageMedia.State.UPLOADED
         media.save(update_fields=["source_url", "state"])
         urls.append(media.source_url)

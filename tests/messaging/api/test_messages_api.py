@@ -82,7 +82,7 @@ def test_list_filters_and_pages_by_cursor(acme, api_a):
         Message(direction="out", status="sent", from_number=DID, to_numbers=[RECIPIENT], text=f"m{i}")
         for i in range(7)
     ])
-    make_message(acme, status="failed", error_code=4476, text="bad")
+    make_message(acme, status="failed", error_code=4773, text="bad")
     body = api_a.get(MESSAGES, {"limit": 3}).json()
     assert [m["text"] for m in body["results"]] == ["bad", "m6", "m5"] and body["previous"] is None
     second = api_a.get(body["next"]).json()
@@ -90,7 +90,7 @@ def test_list_filters_and_pages_by_cursor(acme, api_a):
     assert [m["text"] for m in api_a.get(second["previous"]).json()["results"]] == ["bad", "m6", "m5"]
     failed = api_a.get(MESSAGES, {"status": "failed"}).json()["results"]
     assert [m["text"] for m in failed] == ["bad"]
-    assert failed[0]["error_description"] == describe_error(4476).meaning
+    assert failed[0]["error_description"] == describe_error(4773).meaning
     assert api_a.get(MESSAGES, {"number": "+19195550000"}).json()["results"] == []
     assert len(api_a.get(MESSAGES, {"extension": "101", "direction": "out"}).json()["results"]) == 1
 

@@ -87,3 +87,14 @@ def test_bandwidth_trouble_is_retried_not_dropped(tenant_a, acme_config, bandwid
         item.refresh_from_db()
         assert Message.objects.count() == 1  # the message itself is kept, with its failed attachment shown
     assert item.state == "failed" and "after 2 attempts" in item.error
+
+
+@pytest.mark.parametrize("content_type", ["video/3gpp", "text/x-vcard"])
+def test_phone_types_outside_bandwidths_upload_list_are_still_received(tenant_a, acme_config, bandwidth,
+                                                                     content_type):
+    bandwidth.add(responses.GET, PHOTO_URL, body=b"0123456789", content_type=content_type)
+    with tenant_context(tenant_a):
+        item = received_media(tenant_a, acme_config)
+        media.download_media(media_id=item.pk)
+        item.refresh_from_db()
+    assert (item.state, item.content_type) == ("stored", content_type)

@@ -44,16 +44,16 @@ def test_odd_shapes_of_an_inbound_message_are_processed(acme_schema, acme_config
 @pytest.mark.parametrize(("error_code", "stored", "noted"), [
     (10**12, None, "1000000000000"),
     (-(10**12), None, "-1000000000000"),
-    ("4476", 4476, ""),
+    ("4773", 4773, ""),
     ("abc", None, "abc"),
-    (4476.5, None, "4476.5"),
+    (4773.5, None, "4773.5"),
     ([1], None, ""),
     (None, None, ""),
 ])
 def test_an_error_code_the_column_cannot_hold_is_kept_in_the_note(acme_schema, acme_config, error_code, stored,
                                                                    noted):
     message = outbound(acme_config)
-    (event,) = receive_callbacks(acme_config, callback("message-failed-4476", errorCode=error_code, description=404,
+    (event,) = receive_callbacks(acme_config, callback("message-failed-4773", errorCode=error_code, description=404,
                                                        message__tag=str(message.uid)))
     message.refresh_from_db()
     assert event.state == "processed" and message.status == "failed"

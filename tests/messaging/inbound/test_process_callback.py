@@ -83,9 +83,9 @@ def test_reordered_events_end_in_the_right_status(acme_schema, acme_config):
 
 def test_failed_keeps_the_code_and_explains_10dlc(acme_schema, acme_config):
     message = outbound(acme_config)
-    receive_callbacks(acme_config, callback("message-failed-4476"))
+    receive_callbacks(acme_config, callback("message-failed-4773"))
     message.refresh_from_db()
-    assert (message.status, message.error_code) == ("failed", 4476)
+    assert (message.status, message.error_code) == ("failed", 4773)
     assert "10DLC" in message.error_description
 
 

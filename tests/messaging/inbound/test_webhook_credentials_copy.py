@@ -109,8 +109,8 @@ def test_a_changed_secret_key_keeps_the_right_credentials_working(client, guarde
     before = endpoint_of(configuration).callback_credentials_hash
     with override_settings(SECRET_KEY="another-secret-key-for-this-test-only-0123456789"):
         assert post(client, path, basic("bw-cb", PASSWORD)).status_code == 200
-        assert post(client, path, basic("bw-cb", "wrong-password-000"), kind="message-failed-4476").status_code == 401
-        assert post(client, path, kind="message-failed-4476").status_code == 401
+        assert post(client, path, basic("bw-cb", "wrong-password-000"), kind="message-failed-4773").status_code == 401
+        assert post(client, path, kind="message-failed-4773").status_code == 401
     assert endpoint_of(configuration).callback_credentials_hash not in (before, None)
     assert events_in(tenant_a) == 1
 
@@ -132,4 +132,4 @@ def test_the_migration_fills_existing_rows_from_each_tenants_configurations(clie
     assert endpoint_of(configuration).callback_username == "bw-cb"
     assert (endpoint_of(acme_config).callback_username, endpoint_of(acme_config).callback_credentials_hash) == ("", "")
     assert post(client, path, basic("bw-cb", PASSWORD)).status_code == 200
-    assert post(client, path, basic("bw-cb", "wrong-password-000"), kind="message-failed-4476").status_code == 401
+    assert post(client, path, basic("bw-cb", "wrong-password-000"), kind="message-failed-4773").status_code == 401

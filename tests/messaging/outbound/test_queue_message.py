@@ -70,7 +70,7 @@ def test_media_files_are_stored_and_urls_kept(acme):
     (lambda: [jpeg(name=f"{i}.jpg") for i in range(11)], "Attach at most 10 files"),
     (lambda: [jpeg(size=2_000_000), jpeg(size=2_000_000)], "The attachments take 4,000,000 bytes"),
     (lambda: ["http://cdn.example.com/cat.png"], "is not a public https:// address"),
-    (lambda: ["https://cdn.example.com/page.html"], "“page.html” is text/html"),
+    (lambda: ["https://cdn.example.com/setup.exe"], "“setup.exe” is application/"),
     (lambda: [SimpleUploadedFile("empty.png", b"", content_type="image/png")], "“empty.png” is empty"),
 ])
 def test_bad_attachments_are_refused_by_name(acme, media, error):
@@ -100,7 +100,7 @@ def test_unregistered_10dlc_number_adds_a_warning(acme):
     message = queue_message(extension=acme.ext.sales, to=[RECIPIENT], text="Hello")
     assert message.warnings == [
         f"{DID} is a US long code marked “Pending” for 10DLC: US carriers may block or filter this message "
-        "(error 4476) until it is registered."
+        "(error 4773 and similar) until it is registered."
     ]
     message.refresh_from_db()
     assert len(message.warnings) == 1

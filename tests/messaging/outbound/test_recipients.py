@@ -44,7 +44,7 @@ _clock = count(10)
 def receipt(message: Message, kind: str, to: str | None, **changes) -> list[dict]:
     """A receipt as Bandwidth sends it for one recipient (`to`); each at its own time, so a repeat is a new
     event the webhook stores and processing must handle."""
-    name = {"delivered": "message-delivered", "failed": "message-failed-4476", "sending": "message-sending"}[kind]
+    name = {"delivered": "message-delivered", "failed": "message-failed-4773", "sending": "message-sending"}[kind]
     events = callback(name, message__tag=str(message.uid), message__to=list(message.to_numbers),
                       time=_next_time(), **changes)
     if to is None:
@@ -81,7 +81,7 @@ def test_group_receipts_out_of_order_end_with_who_got_it_and_who_did_not(acme, b
     assert message.status == "sent"  # Ann has not been reached yet
     assert statuses(message) == {ANN: "sent", BEN: "failed"}
     ben = MessageRecipient.objects.get(message=message, number=BEN)
-    assert ben.error_code == 4476 and "10DLC" in ben.error_description
+    assert ben.error_code == 4773 and "10DLC" in ben.error_description
     assert event.state == "processed" and BEN in event.note
 
     receive(acme.configuration, receipt(message, "delivered", ANN))
@@ -105,7 +105,7 @@ def test_group_message_fails_only_when_every_recipient_failed(acme, bandwidth):
     assert message.status == "sent"
     receive(acme.configuration, receipt(message, "failed", BEN))
     message.refresh_from_db()
-    assert (message.status, message.error_code) == ("failed", 4476)
+    assert (message.status, message.error_code) == ("failed", 4773)
     assert f"Not delivered to {ANN}" in message.error_description
     assert f"Not delivered to {BEN}" in message.error_description
 
@@ -145,7 +145,7 @@ def test_single_recipient_message_keeps_todays_behaviour(acme, bandwidth):
     message = sent_group(acme, bandwidth, to=[ANN])
     (event,) = receive(acme.configuration, receipt(message, "failed", ANN))
     message.refresh_from_db()
-    assert (message.status, message.error_code) == ("failed", 4476)
+    assert (message.status, message.error_code) == ("failed", 4773)
     assert "10DLC" in message.error_description and "Not delivered to" not in message.error_description
     assert event.note == f"Message {message.pk}: failed."
     (late,) = receive(acme.configuration, receipt(message, "delivered", None))

@@ -64,11 +64,11 @@ def test_found_in_bandwidths_records_becomes_sent_with_its_id_and_is_not_posted(
 
 
 def test_found_delivered_or_failed_takes_that_status(acme, bandwidth):
-    bandwidth.get(SEARCH_URL, json=search_answer(record(status="FAILED", errorCode=4476)))
+    bandwidth.get(SEARCH_URL, json=search_answer(record(status="FAILED", errorCode=4773)))
     message = unknown_message(acme)
     reconcile_message(message_id=message.pk)
     message.refresh_from_db()
-    assert (message.status, message.error_code) == ("failed", 4476)
+    assert (message.status, message.error_code) == ("failed", 4773)
     assert "10DLC" in message.error_description
 
 

@@ -33,7 +33,7 @@ def shown_ids(client, query: dict) -> list[str]:
 @pytest.fixture
 def log(acme):
     make_message(acme, text="out-1", status="delivered", to_numbers=["+19195550177"])
-    make_message(acme, text="out-failed", status="failed", error_code=4476)
+    make_message(acme, text="out-failed", status="failed", error_code=4773)
     make_message(acme, text="other ext", extension=acme.ext.chooser, status="sent")
     routed = make_message(acme, direction="in", status="received", extension=None, text="in-1",
                           from_number="+19195550177", to_numbers=[DID])
@@ -63,7 +63,7 @@ def test_a_row_carries_what_the_log_shows(log, client_a):
     [row] = exported(response)
     assert (row["direction"], row["status"], row["from"], row["to"], row["extension"]) == (
         "out", "failed", DID, RECIPIENT, "101")
-    assert row["error_code"] == "4476" and row["reason"]
+    assert row["error_code"] == "4773" and row["reason"]
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+\+00:00", row["created_at"])
     [inbound] = exported(client_a.get(EXPORT, {"extension": "104"}))
     assert (inbound["extension"], inbound["text"]) == ("104", "in-1")

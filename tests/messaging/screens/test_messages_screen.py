@@ -22,7 +22,7 @@ LIST, COMPOSE, STATUS = "/t/acme/messages/", "/t/acme/messages/compose/", "/t/ac
 
 def test_log_shows_newest_first_with_status_reason_warnings_and_extensions(acme, client_a):
     make_message(acme, text="first", status="delivered")
-    failed = make_message(acme, text="second", status="failed", error_code=4476,
+    failed = make_message(acme, text="second", status="failed", error_code=4773,
                           warnings=["+19195550100 is a US long code marked “Pending” for 10DLC"])
     inbound = make_message(acme, direction="in", status="received", extension=None, text="third",
                            from_number=RECIPIENT, to_numbers=[DID])
@@ -43,10 +43,10 @@ def test_log_shows_newest_first_with_status_reason_warnings_and_extensions(acme,
 def test_failure_reason_is_in_plain_words(acme, client_a):
     from messaging.bandwidth import describe_error
 
-    make_message(acme, status="failed", error_code=4476)
+    make_message(acme, status="failed", error_code=4773)
     make_message(acme, status="failed", error_description="Bandwidth refused the request: bad 'to'.")
     page = client_a.get(LIST).content.decode()
-    assert describe_error(4476).meaning in page
+    assert describe_error(4773).meaning in page
     assert "Bandwidth refused the request: bad &#x27;to&#x27;." in page
 
 
