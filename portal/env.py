@@ -85,13 +85,16 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in (default if value is None else value).split(",") if item.strip()]
 
 
-def env_subset(name: str, choices: Iterable[str], *, choices_are: str) -> list[str]:
+def env_subset(name: str, default: Iterable[str], *, choices: Iterable[str] | None = None,
+               choices_are: str) -> list[str]:
     """A comma-separated list drawn from `choices` (compared without regard to case, returned lower-case);
-    unset means all of `choices`. An item outside them is named; `choices_are` says what they are."""
-    allowed = [choice.lower() for choice in choices]
+    unset means `default` (itself drawn from `choices`, which are `default` when not given). An item outside
+    them is named; `choices_are` says what they are."""
+    default = [item.lower() for item in default]
+    allowed = default if choices is None else [choice.lower() for choice in choices]
     value = _raw(name)
     if value is None:
-        return allowed
+        return default
     items = [item.strip().lower() for item in value.split(",") if item.strip()]
     outside = [item for item in items if item not in allowed]
     if outside or not items:

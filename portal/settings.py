@@ -459,8 +459,13 @@ MMS_MAX_ITEMS = env_int("MMS_MAX_ITEMS", 10, minimum=1)
 # source into messaging/bandwidth/media_types.json); an operator may narrow the list, not widen it, since
 # Bandwidth would refuse a file of any other type when the message is sent.
 BANDWIDTH_MEDIA_TYPES = json.loads((BASE_DIR / "messaging" / "bandwidth" / "media_types.json").read_text())["types"]
+# Not by default, though Bandwidth takes them: types a browser runs when it opens them (the portal serves every
+# attachment from its own origin). An operator may still list them in MMS_ALLOWED_TYPES.
+MMS_ACTIVE_CONTENT_TYPES = frozenset({"text/html", "application/javascript", "text/javascript", "image/svg+xml",
+                                      "application/xml", "text/xml", "text/vnd.wap.wml"})
 MMS_ALLOWED_TYPES = env_subset(
-    "MMS_ALLOWED_TYPES", BANDWIDTH_MEDIA_TYPES, choices_are="the media types Bandwidth's media upload accepts"
+    "MMS_ALLOWED_TYPES", [t for t in BANDWIDTH_MEDIA_TYPES if t not in MMS_ACTIVE_CONTENT_TYPES],
+    choices=BANDWIDTH_MEDIA_TYPES, choices_are="the media types Bandwidth's media upload accepts",
 )
 WEBHOOK_MAX_BODY_BYTES = 1024 * 1024
 # A stored callback whose processing crashed this many times is marked failed (shown, with Retry).

@@ -24,9 +24,20 @@ def settings_with(monkeypatch, value: str | None) -> dict:
     return runpy.run_path(str(ROOT / "portal" / "settings.py"))
 
 
-def test_default_is_exactly_bandwidths_upload_list(monkeypatch):
+ACTIVE_CONTENT = {"text/html", "application/javascript", "text/javascript", "image/svg+xml", "application/xml",
+                  "text/xml", "text/vnd.wap.wml"}
+
+
+def test_default_is_bandwidths_upload_list_without_what_a_browser_would_run(monkeypatch):
     assert len(SPEC_TYPES) == 48
-    assert settings_with(monkeypatch, None)["MMS_ALLOWED_TYPES"] == SPEC_TYPES
+    assert settings_with(monkeypatch, None)["MMS_ALLOWED_TYPES"] == [t for t in SPEC_TYPES if t not in ACTIVE_CONTENT]
+
+
+def test_an_operator_may_still_allow_any_type_of_bandwidths_list(monkeypatch):
+    assert settings_with(monkeypatch, "image/jpeg,text/html")["MMS_ALLOWED_TYPES"] == ["image/jpeg", "text/html"]
+
+
+def test_the_table_is_bandwidths_upload_list(monkeypatch):
     table = json.loads((ROOT / "messaging/bandwidth/media_types.json").read_text())
     assert table["types"] == SPEC_TYPES and "bandwidth.yml" in table["source"]["url"] and table["source"]["read"]
     assert not {"video/3gpp", "text/x-vcard", "application/octet-stream"} & set(settings.MMS_ALLOWED_TYPES)
