@@ -49,7 +49,7 @@ class SimulatorConfig:
     duplicate_callback_rate: float = 0.0
     reorder_callbacks: bool = False
     delivery_failure_rate: float = 0.0
-    fail_codes: list[int] = field(default_factory=lambda: [4476])
+    fail_codes: list[int] = field(default_factory=lambda: [4773])
     fail_numbers: dict[str, int] = field(default_factory=dict)
     callback_delay_ms: float = 0.0
     callback_retries: int = 3

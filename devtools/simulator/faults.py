@@ -8,31 +8,13 @@ import threading
 import time
 
 from devtools.simulator.config import SimulatorConfig
-
-# Bandwidth's `description` on message-failed events (short machine-ish words, as Bandwidth sends them).
-FAILURE_DESCRIPTIONS = {
-    4001: "service-not-allowed",
-    4301: "malformed-message-encoding",
-    4350: "malformed-invalid-from-number",
-    4352: "malformed-invalid-to-number",
-    4405: "rejected-unallocated-from-number",
-    4406: "rejected-unsupported-destination",
-    4432: "rejected-unsupported-destination",
-    4470: "rejected-spam-detected",
-    4476: "rejected-unregistered-10dlc-campaign",
-    4481: "rejected-from-number-not-registered",
-    4700: "invalid-service-type",
-    4720: "rejected-carrier-blocked",
-    4750: "rejected-carrier-rejected",
-    4775: "rejected-destination-opted-out",
-    5106: "carrier-unavailable",
-    5620: "carrier-timeout",
-    9902: "delivery-receipt-expired",
-}
+from messaging.bandwidth.codes import load_table
 
 
+# Bandwidth's `description` on message-failed events: the code's name in Bandwidth's own table, which the portal
+# explains from (messaging/bandwidth/error_codes.json).
 def failure_description(code: int) -> str:
-    return FAILURE_DESCRIPTIONS.get(code, "message-failed")
+    return load_table()["codes"].get(str(code), {}).get("name") or "message-failed"
 
 
 class Faults:

@@ -39,7 +39,7 @@ class Command(BaseCommand):
         add("--delivery-failure-rate", type=float, default=0,
             help="share of recipients whose delivery fails with message-failed (0..1)")
         add("--fail-code", type=int, nargs="+", action="extend", dest="fail_codes",
-            help="errorCode(s) for failed deliveries, picked at random (default 4476)")
+            help="errorCode(s) for failed deliveries, picked at random (default 4773)")
         add("--fail-number", action="append", default=[], metavar="NUMBER=CODE",
             help="always fail deliveries to NUMBER with CODE (repeatable)")
         add("--callback-delay-ms", type=float, default=0, help="wait this long before the first callback")
@@ -102,7 +102,7 @@ class Command(BaseCommand):
                 duplicate_callback_rate=options["duplicate_callback_rate"],
                 reorder_callbacks=options["reorder_callbacks"],
                 delivery_failure_rate=options["delivery_failure_rate"],
-                fail_codes=options["fail_codes"] or [4476], fail_numbers=fail_numbers,
+                fail_codes=options["fail_codes"] or [4773], fail_numbers=fail_numbers,
                 callback_delay_ms=options["callback_delay_ms"], callback_retries=options["callback_retries"],
                 callback_retry_delay_ms=options["callback_retry_delay_ms"],
                 callback_timeout=options["callback_timeout"], token_lifetime=options["token_lifetime"],

@@ -53,12 +53,12 @@ def test_duplicate_rate_sends_the_same_event_twice(simulator, app, api, receiver
 
 def test_failed_delivery_carries_the_error_code(simulator, app, api, receiver):
     simulator.configure(delivery_failure_rate=1, fail_codes=[4720])
-    simulator.configure(fail_numbers={OTHER: 4476})
+    simulator.configure(fail_numbers={OTHER: 4773})
     api("POST", "/messages", json=send_body(to=[THEIR_NUMBER, OTHER]))
     assert simulator.wait_idle()
     failed = {e["to"]: e for e in receiver.events() if e["type"] == "message-failed"}
-    assert failed[THEIR_NUMBER]["errorCode"] == 4720 and failed[OTHER]["errorCode"] == 4476
-    assert failed[OTHER]["description"] == "rejected-unregistered-10dlc-campaign"
+    assert failed[THEIR_NUMBER]["errorCode"] == 4720 and failed[OTHER]["errorCode"] == 4773
+    assert failed[OTHER]["description"] == "inactive-campaign"  # the code's name in Bandwidth's table
 
 
 def test_callback_credentials_first_call_without_then_with_basic(simulator, api):
