@@ -73,7 +73,7 @@ def normalise_sender_id(text: str, *, alphanumeric: bool = False) -> str:
         return raw
     if alphanumeric and is_alphanumeric_sender_id(raw):
         if not ALPHANUMERIC_SENDER_ID.match(raw):
-            raise InvalidNumber(f"“{raw}” cannot be a sender ID: Bandwidth says {ALPHANUMERIC_SENDER_ID_RULE}.")
+            raise InvalidNumber(f"“{raw}” is not a sender ID Bandwidth accepts: use {forms}.")
         return raw
     try:
         return to_e164(raw)
