@@ -28,12 +28,24 @@ class SmsConfigurationSerializer(serializers.ModelSerializer):
         model = SmsConfiguration
         fields = [
             "id", "name", "trunk", "sender_id", "account_id", "application_id", "auth_type", "username",
-            "password", "callback_username", "callback_password", "enabled", "webhook_url",
+            "password", "callback_username", "callback_password", "enabled", "priority", "expiration_minutes",
+            "webhook_url",
             "last_callback_at", "last_callback_type", "created_at", "updated_at",
         ]
         read_only_fields = ["id", "webhook_url", "last_callback_at", "last_callback_type", "created_at", "updated_at"]
         # The service checks names and formats with the same words as the screen.
-        extra_kwargs = {"name": {"validators": []}}
+        extra_kwargs = {
+            "name": {"validators": []},
+            "sender_id": {"help_text": (
+                "E.164 number, 5–6 digit short code, or an alphanumeric sender ID (up to 11 characters, at least "
+                "one letter; not for US or Canadian recipients). Empty: the trunk's DID."
+            )},
+            "priority": {"help_text": "Bandwidth's priority for every message: default or high; empty: not sent."},
+            "expiration_minutes": {
+                "min_value": 0, "max_value": SmsConfiguration.EXPIRATION_MINUTES_MAX,
+                "help_text": "Bandwidth drops a message not delivered this many minutes after it was queued; 0: none.",
+            },
+        }
 
     def get_webhook_url(self, configuration) -> str:
         return self.context.get("webhook_urls", {}).get(configuration.pk) or service.webhook_url(configuration)

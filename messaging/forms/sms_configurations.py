@@ -14,7 +14,9 @@ class SmsConfigurationForm(forms.Form):
     )
     sender_id = forms.CharField(
         label="Sender ID", required=False, max_length=20,
-        help_text="Optional. A number (E.164, e.g. +19195550100) or short code registered at Bandwidth. "
+        help_text="Optional. A number (E.164, e.g. +19195550100) or short code registered at Bandwidth, or an "
+        "alphanumeric sender ID (up to 11 letters, digits, spaces or - + _ &, at least one letter) for "
+        "destinations outside the US and Canada; nobody can reply to an alphanumeric sender ID. "
         "Empty: the trunk's DID is used.",
     )
     account_id = forms.CharField(
@@ -54,6 +56,17 @@ class SmsConfigurationForm(forms.Form):
         label="Callback password", required=False,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
     )
+    priority = forms.ChoiceField(
+        label="Priority", required=False,
+        choices=[("", "Bandwidth's default (not sent)"), *SmsConfiguration.Priority.choices],
+        help_text="Sent to Bandwidth with every message. Keep “high” for critical messages only.",
+    )
+    expiration_minutes = forms.IntegerField(
+        label="Expire after (minutes)", required=False, min_value=0,
+        max_value=SmsConfiguration.EXPIRATION_MINUTES_MAX,
+        help_text="Optional. Bandwidth drops a message not delivered this many minutes after it was queued "
+        f"(at most {SmsConfiguration.EXPIRATION_MINUTES_MAX}, 7 days). Empty or 0: no expiration.",
+    )
 
     def __init__(self, *args, instance: SmsConfiguration | None = None, **kwargs):
         self.instance = instance
@@ -62,7 +75,8 @@ class SmsConfigurationForm(forms.Form):
                 "name": instance.name, "trunk": instance.trunk_id, "sender_id": instance.sender_id,
                 "account_id": instance.account_id, "application_id": instance.application_id,
                 "auth_type": instance.auth_type, "username": instance.username, "enabled": instance.enabled,
-                "callback_username": instance.callback_username,
+                "callback_username": instance.callback_username, "priority": instance.priority,
+                "expiration_minutes": instance.expiration_minutes or None,
             }
         super().__init__(*args, **kwargs)
         self.fields["trunk"].queryset = Trunk.objects.prefetch_related("numbers").order_by("name")
@@ -71,3 +85,7 @@ class SmsConfigurationForm(forms.Form):
             self.fields["password"].help_text += " Leave blank to keep the stored one."
             self.fields["callback_password"].help_text = "Leave blank to keep the stored one."
         self.fields["auth_type"].help_text = SmsConfiguration.legacy_cutoff_notice()
+
+    def clean_expiration_minutes(self) -> int:
+        # Empty means none; the service takes 0 for that (None would mean "unchanged").
+        return self.cleaned_data["expiration_minutes"] or 0

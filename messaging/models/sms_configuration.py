@@ -16,6 +16,15 @@ class SmsConfiguration(models.Model):
         OAUTH = "oauth", "API credentials (OAuth client ID and secret)"
         LEGACY = "legacy", "Legacy API user (username and password)"
 
+    class Priority(models.TextChoices):
+        # Bandwidth's priorityEnum (bandwidth.yml); empty = not sent, Bandwidth's own default applies.
+        DEFAULT = "default", "Default"
+        HIGH = "high", "High (reserve for critical messages)"
+
+    # Bandwidth's `expiration` is a time; a configuration keeps a duration, added to the time the message
+    # was queued. The spec names no upper bound ("a date-time in the future"): a week is the portal's own.
+    EXPIRATION_MINUTES_MAX = 7 * 24 * 60
+
     name = models.CharField(max_length=64, unique=True)
     trunk = models.ForeignKey(Trunk, on_delete=models.PROTECT, related_name="sms_configurations")
     sender_id = models.CharField("Sender ID", max_length=16, blank=True)
@@ -29,6 +38,9 @@ class SmsConfiguration(models.Model):
     callback_username = models.CharField(max_length=64, blank=True)
     callback_password = EncryptedTextField(blank=True)
     enabled = models.BooleanField("Enable", default=True)
+    priority = models.CharField("Priority", max_length=8, choices=Priority.choices, blank=True, default="")
+    # 0: no expiration is sent.
+    expiration_minutes = models.PositiveIntegerField("Expire after (minutes)", default=0, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

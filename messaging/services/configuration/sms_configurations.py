@@ -26,13 +26,13 @@ CALLBACK_PASSWORD_MIN = 12
 
 WRITABLE_FIELDS = (
     "name", "trunk", "sender_id", "account_id", "application_id", "auth_type", "username",
-    "password", "callback_username", "callback_password", "enabled",
+    "password", "callback_username", "callback_password", "enabled", "priority", "expiration_minutes",
 )
 # What create_configuration assumes for a value check_configuration is not given.
 CREATE_DEFAULTS = {
     "name": "", "trunk": None, "sender_id": "", "account_id": "", "application_id": "",
     "auth_type": SmsConfiguration.AuthType.OAUTH, "username": "", "password": "", "callback_username": "",
-    "callback_password": "", "enabled": True,
+    "callback_password": "", "enabled": True, "priority": "", "expiration_minutes": 0,
 }
 
 
@@ -54,17 +54,21 @@ def create_configuration(
     callback_username: str = "",
     callback_password: str = "",
     enabled: bool = True,
+    priority: str = "",
+    expiration_minutes: int = 0,
 ) -> SmsConfiguration:
     """Create an SMS configuration and its webhook URL, and audit it.
 
-    An empty `sender_id` means the trunk's first DID. Raises ConfigurationInvalid with every broken rule
-    at once, by field, in `fields`; nothing is written then.
+    An empty `sender_id` means the trunk's first DID; an alphanumeric one must follow Bandwidth's rule
+    (messaging.numbers). An empty `priority` and `expiration_minutes` 0 send neither to Bandwidth.
+    Raises ConfigurationInvalid with every broken rule at once, by field, in `fields`; nothing is written then.
     """
     cleaned = _clean(
         {
             "name": name, "trunk": trunk, "sender_id": sender_id, "account_id": account_id,
             "application_id": application_id, "auth_type": auth_type, "username": username, "password": password,
             "callback_username": callback_username, "callback_password": callback_password, "enabled": enabled,
+            "priority": priority, "expiration_minutes": expiration_minutes,
         },
         existing=None,
     )
@@ -96,6 +100,8 @@ def update_configuration(
     callback_username: str | None = None,
     callback_password: str | None = None,
     enabled: bool | None = None,
+    priority: str | None = None,
+    expiration_minutes: int | None = None,
 ) -> SmsConfiguration:
     """Change what is given (None = unchanged). A blank password or callback password keeps the stored
     one; an empty callback username removes the callback credentials.
@@ -114,6 +120,7 @@ def update_configuration(
                 "application_id": application_id, "auth_type": auth_type, "username": username,
                 "password": password, "callback_username": callback_username,
                 "callback_password": callback_password, "enabled": enabled,
+                "priority": priority, "expiration_minutes": expiration_minutes,
             },
         ),
         existing=configuration,
@@ -215,6 +222,7 @@ def _clean(values: dict, *, existing: SmsConfiguration | None) -> dict:
     cleaned["password"] = submitted_secret or (existing.password if existing else "")
 
     _clean_callback_credentials(values, existing, cleaned, problems)
+    _clean_sending_options(values, cleaned, problems)
     if problems:
         raise ConfigurationInvalid(fields={field: [message] for field, message in problems.items()})
     return cleaned
@@ -229,9 +237,20 @@ def _clean_sender_id(sender_id: str, trunk: Trunk | None) -> tuple[str, str | No
             )
         return "", None
     try:
-        return normalise_sender_id(sender_id), None
+        return normalise_sender_id(sender_id, alphanumeric=True), None
     except InvalidNumber as exc:
         return sender_id, str(exc)
+
+
+def _clean_sending_options(values, cleaned, problems) -> None:
+    cleaned["priority"] = priority = values["priority"] or ""
+    if priority and priority not in SmsConfiguration.Priority.values:
+        problems["priority"] = "Choose default or high priority, or leave it empty for Bandwidth's default."
+    minutes = values["expiration_minutes"] or 0
+    cleaned["expiration_minutes"] = minutes
+    limit = SmsConfiguration.EXPIRATION_MINUTES_MAX
+    if isinstance(minutes, bool) or not isinstance(minutes, int) or not 0 <= minutes <= limit:
+        problems["expiration_minutes"] = f"Enter whole minutes from 1 to {limit} (7 days), or 0 for no expiration."
 
 
 def _clean_callback_credentials(values, existing, cleaned, problems) -> None:

@@ -159,7 +159,23 @@ def _cannot_send(message: Message) -> str:
     # An automatic keyword reply is the one send an opt-out lets through: it confirms the opt-out (CTIA).
     if message.opted_out and not message.keyword_reply:
         return f"{', '.join(message.opted_out)} opted out (see Opt-outs) before the message went out; nothing was sent."
+    try:
+        routing.check_sender_reaches(message.from_number, message.to_numbers)
+    except SendRefused as exc:
+        return exc.message
+    expires_at = expiration_of(message)
+    if expires_at is not None and expires_at <= timezone.now():
+        return (f"The message expired at {expires_at:%Y-%m-%d %H:%M:%S %Z} (SMS configuration "
+                f"{configuration.name} expires messages {configuration.expiration_minutes} minutes after they are "
+                "queued) before Bandwidth could take it; nothing was sent.")
     return ""
+
+
+def expiration_of(message: Message):
+    """The `expiration` sent to Bandwidth: queued time plus the configuration's duration (None: none set).
+    From the queued time, not the attempt's, so retries and rate-limit waits do not push it back."""
+    minutes = message.sms_configuration.expiration_minutes
+    return message.created_at + timedelta(minutes=minutes) if minutes else None
 
 
 def _post(message: Message) -> None:
@@ -169,6 +185,7 @@ def _post(message: Message) -> None:
         sent = client.send_message(
             application_id=message.sms_configuration.application_id, to=message.to_numbers,
             from_=message.from_number, text=message.text, media=media, tag=str(message.uid),
+            priority=message.sms_configuration.priority or None, expiration=expiration_of(message),
         )
     except BandwidthOutcomeUnknown as exc:
         message_metrics.bandwidth_answer("send", error=exc)

@@ -8,7 +8,13 @@ from django.db import connection
 
 from messaging.exceptions import MessageInvalid, SendRefused
 from messaging.models import Extension, OutboundRule, PhoneNumber, SmsConfiguration, Trunk
-from messaging.numbers import InvalidNumber, normalise_sender_id, to_e164
+from messaging.numbers import (
+    InvalidNumber,
+    alphanumeric_refused_region,
+    is_alphanumeric_sender_id,
+    normalise_sender_id,
+    to_e164,
+)
 from messaging.services.outbound.rows import Columns
 
 SENDER_LABELS = dict(OutboundRule.Sender.choices)
@@ -65,6 +71,7 @@ def outbound_route(*, extension: Extension, to: Iterable[str], from_number: str 
     if from_number and from_number != sender:
         check_trunk_holds(rule, from_number)
         sender = from_number
+    check_sender_reaches(sender, numbers)
     return OutboundRoute(rule=rule, configuration=configuration, from_number=sender, to=numbers)
 
 
@@ -142,6 +149,21 @@ def check_configuration_sends(configuration: SmsConfiguration) -> None:
         )
 
 
+def check_sender_reaches(sender: str, numbers: list[str]) -> None:
+    """Raise SendRefused when `sender` is an alphanumeric sender ID and a recipient is where Bandwidth takes
+    none (the US, Canada: messaging.numbers), so the refusal comes before Bandwidth is called."""
+    if not is_alphanumeric_sender_id(sender):
+        return
+    refused = {number: region for number in numbers if (region := alphanumeric_refused_region(number))}
+    if refused:
+        places = " and ".join(sorted(set(refused.values())))
+        raise SendRefused(
+            f"Cannot send from the alphanumeric sender ID “{sender}” to {', '.join(refused)}: Bandwidth does not "
+            f"deliver alphanumeric sender IDs to {places}. Send to such numbers through an outbound rule whose "
+            "sender is a phone number (a DID of the trunk).", code="alphanumeric_sender_refused", field="to",
+        )
+
+
 def sender_number(rule: OutboundRule, extension: Extension) -> str:
     """The `from` number: the extension's own sender ID when it may choose one, else what the rule says."""
     if extension.send_sms == Extension.SendSms.ALLOWED_WITH_SENDER_ID and extension.sender_id.strip():
@@ -155,7 +177,9 @@ def sender_number(rule: OutboundRule, extension: Extension) -> str:
             )
         return extension.did.number
     if rule.sender == OutboundRule.Sender.CONFIGURATION and configuration.sender_id.strip():
-        return _as_sender(configuration.sender_id, f"SMS configuration {configuration.name}'s sender ID")
+        return _as_sender(
+            configuration.sender_id, f"SMS configuration {configuration.name}'s sender ID", alphanumeric=True
+        )
     first = getattr(rule, "trunk_first_number", _UNKNOWN)
     if first is _UNKNOWN:  # a rule not loaded by outbound_route
         first = getattr(configuration.trunk.first_number, "number", None)
@@ -167,9 +191,9 @@ def sender_number(rule: OutboundRule, extension: Extension) -> str:
     return first
 
 
-def _as_sender(value: str, what: str) -> str:
+def _as_sender(value: str, what: str, *, alphanumeric: bool = False) -> str:
     try:
-        return normalise_sender_id(value)
+        return normalise_sender_id(value, alphanumeric=alphanumeric)
     except InvalidNumber as exc:
         raise SendRefused(f"{what} {value.strip()!r} cannot be used: {exc}", code="no_sender") from exc
 

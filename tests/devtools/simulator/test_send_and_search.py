@@ -38,6 +38,14 @@ def test_segment_count_follows_the_encoding(api, app):
     assert api("POST", "/messages", json=send_body(text="é" * 70 + "ж")).json()["segmentCount"] == 2
 
 
+def test_an_alphanumeric_sender_id_is_accepted_and_a_bad_one_refused(api, app):
+    # Bandwidth's `from`: a number, a short code, or up to 11 letters, digits, space and - + _ & (one letter).
+    answer = api("POST", "/messages", json=send_body(**{"from": "Acme Co", "to": ["+447700900123"]}))
+    assert answer.status_code == 202 and answer.json()["from"] == "Acme Co"
+    refused = api("POST", "/messages", json=send_body(**{"from": "Acme Company Ltd", "to": ["+447700900123"]}))
+    assert refused.status_code == 400 and refused.json()["fieldErrors"][0]["fieldName"] == "from"
+
+
 def test_missing_fields_get_request_validation_errors(api, app):
     answer = api("POST", "/messages", json={"to": [THEIR_NUMBER]})
     assert answer.status_code == 400

@@ -48,12 +48,31 @@ def test_list_and_detail_never_contain_the_secret(api_a, acme_config):
         ({"name": "x" * 65}, "name", "64"),
         ({"password": ""}, "password", "Client Secret"),
         ({"callback_username": "cb", "callback_password": "short"}, "callback_password", "12"),
+        ({"sender_id": "Acme Company"}, "sender_id", "at most 11 characters"),
+        ({"priority": "urgent"}, "priority", "not a valid choice"),
+        ({"expiration_minutes": 10081}, "expiration_minutes", "10080"),
+        ({"expiration_minutes": "soon"}, "expiration_minutes", "integer"),
     ],
 )
 def test_validation_errors_are_400_by_field(api_a, acme_trunk, overrides, field, words):
     answer = api_a.post(BASE, body(acme_trunk, **overrides), format="json")
     assert answer.status_code == 400
     assert words in " ".join(answer.json()["fields"][field])
+
+
+def test_alphanumeric_sender_priority_and_expiration_are_written_and_read(api_a, tenant_a, acme_trunk):
+    created = api_a.post(
+        BASE, body(acme_trunk, sender_id="Acme Co", priority="high", expiration_minutes=60), format="json"
+    )
+    assert created.status_code == 201, created.content
+    data = created.json()
+    assert (data["sender_id"], data["priority"], data["expiration_minutes"]) == ("Acme Co", "high", 60)
+    changed = api_a.patch(f"{BASE}{data['id']}/", {"priority": "", "expiration_minutes": 0}, format="json")
+    assert changed.status_code == 200, changed.content
+    assert (changed.json()["priority"], changed.json()["expiration_minutes"]) == ("", 0)
+    with tenant_context(tenant_a):
+        stored = SmsConfiguration.objects.get(pk=data["id"])
+    assert (stored.sender_id, stored.priority, stored.expiration_minutes) == ("Acme Co", "", 0)
 
 
 def test_partial_update_keeps_the_secret_and_changes_the_field(api_a, tenant_a, acme_config):

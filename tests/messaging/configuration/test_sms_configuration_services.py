@@ -69,7 +69,7 @@ def test_each_field_has_its_rule(tenant_a, acme_trunk):
             application_id="not-a-uuid",
             username="",
             password="",
-            sender_id="hello",
+            sender_id="hello!",  # "hello" alone is now an alphanumeric sender ID
             auth_type="carrier-pigeon",
             callback_username="bw cb",
             callback_password="short",

@@ -50,6 +50,28 @@ def test_field_errors_are_shown_next_to_their_fields(client_a, acme_trunk):
     assert "UUID" in html
 
 
+def test_alphanumeric_sender_priority_and_expiration_are_saved_and_shown(client_a, tenant_a, acme_trunk):
+    saved = client_a.post("/t/acme/sms/add/", form_data(
+        acme_trunk, sender_id="Acme Co", priority="high", expiration_minutes="90"))
+    assert saved.status_code == 302
+    with tenant_context(tenant_a):
+        stored = SmsConfiguration.objects.get(name="Front desk")
+    assert (stored.sender_id, stored.priority, stored.expiration_minutes) == ("Acme Co", "high", 90)
+    detail = client_a.get(saved["Location"]).content.decode()
+    assert "Acme Co" in detail and "High" in detail and "90 minutes after a message is queued" in detail
+    edit = client_a.get(f"/t/acme/sms/{stored.pk}/edit/").content.decode()
+    assert 'value="90"' in edit and '<option value="high" selected>' in edit
+
+
+def test_bad_sender_id_and_expiration_are_shown_next_to_their_fields(client_a, acme_trunk):
+    page = client_a.post("/t/acme/sms/add/", form_data(
+        acme_trunk, sender_id="Acme!", expiration_minutes="20000"))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert 'data-field="sender_id"' in html and "at least one letter" in html
+    assert 'data-field="expiration_minutes"' in html and "10080" in html
+
+
 def test_service_problems_are_shown_even_when_the_form_refuses_a_field(client_a, acme_trunk):
     page = client_a.post("/t/acme/sms/add/", form_data(acme_trunk, name="", account_id="u-12345"))
     html = page.content.decode()
