@@ -12,7 +12,7 @@ import phonenumbers
 
 from devtools.simulator.config import E164_RE
 from messaging.bandwidth.segments import count_segments
-from messaging.numbers import is_alphanumeric_sender_id
+from messaging.numbers import ALPHANUMERIC_SENDER_ID
 
 ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 SHORT_CODE_RE = re.compile(r"^\d{5,6}$")
@@ -69,7 +69,7 @@ def validation_errors(body: Any) -> list[dict[str, str]]:
                 bad("to", f"'{number}' must be a valid E.164 phone number.")
     if not isinstance(from_, str) or not from_:
         bad("from", "'from' is required.")
-    elif not (E164_RE.match(from_) or SHORT_CODE_RE.match(from_) or is_alphanumeric_sender_id(from_)):
+    elif not (E164_RE.match(from_) or SHORT_CODE_RE.match(from_) or ALPHANUMERIC_SENDER_ID.match(from_)):
         bad("from", f"'{from_}' must be a valid E.164 phone number, short code or alphanumeric sender ID.")
     if text is not None and not isinstance(text, str):
         bad("text", "'text' must be a string.")
