@@ -3,28 +3,18 @@ error body; other tenants' admins and extension users get 404."""
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import tenant_context
 from rest_framework.test import APIClient
 
 from messaging.models import AuditEntry, OptOut
 from tenants.models import Membership
 from tests.messaging.factories import DID, OTHER_DID
+from tests.messaging.opt_out_helpers import REMOTE, csv_file, in_acme
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("second_did")]
 
 OPT_OUTS = "/t/acme/api/v1/opt-outs/"
 IMPORT = OPT_OUTS + "import/"
-REMOTE = "+19195550199"
-
-
-def in_acme(tenant, fn):
-    with tenant_context(tenant):
-        return fn()
-
-
-def csv_file(text: str) -> SimpleUploadedFile:
-    return SimpleUploadedFile("opt-outs.csv", text.encode(), content_type="text/csv")
 
 
 @pytest.fixture

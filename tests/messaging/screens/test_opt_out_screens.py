@@ -3,29 +3,19 @@ and the CSV import with its error report. Other tenants' admins and extension us
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django_tenants.utils import tenant_context
 
 from messaging.models import AuditEntry, OptOut
 from tenants.models import Membership
 from tests.messaging.factories import DID, OTHER_DID
+from tests.messaging.opt_out_helpers import REMOTE, csv_file, in_acme
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("second_did")]
 
 LIST = "/t/acme/opt-outs/"
 ADD = LIST + "add/"
 IMPORT = LIST + "import/"
-REMOTE = "+19195550199"
-
-
-def in_acme(tenant, fn):
-    with tenant_context(tenant):
-        return fn()
-
-
-def csv_file(text: str) -> SimpleUploadedFile:
-    return SimpleUploadedFile("opt-outs.csv", text.encode(), content_type="text/csv")
 
 
 @pytest.fixture
