@@ -215,6 +215,8 @@ def extra_children(port: int, *, demo: bool) -> list[Child]:
     sim = f"http://127.0.0.1:{sim_port}"
     os.environ["BANDWIDTH_MESSAGING_API_URL"] = f"{sim}/api/v2"
     os.environ["BANDWIDTH_OAUTH_TOKEN_URL"] = f"{sim}/api/v1/oauth2/token"
+    os.environ["BANDWIDTH_DASHBOARD_API_URL"] = f"{sim}/api"
+    os.environ["BANDWIDTH_ACCOUNT_API_URL"] = f"{sim}/api/v2"
     os.environ["PORTAL_SIMULATOR_URL"] = sim
     return [Child("Bandwidth simulator", [sys.executable, "-m", "devtools.simulator", "--port", str(sim_port),
                                           "--callback-delay-ms", "800", "--seed", "1"], tag="simulator")]

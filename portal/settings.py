@@ -449,6 +449,9 @@ BANDWIDTH_MESSAGING_API_URL = env_str(
     "BANDWIDTH_MESSAGING_API_URL", "https://messaging.bandwidth.com/api/v2"
 ).rstrip("/")
 BANDWIDTH_OAUTH_TOKEN_URL = env_str("BANDWIDTH_OAUTH_TOKEN_URL", "https://api.bandwidth.com/api/v1/oauth2/token")
+# Account APIs: the Dashboard (applications, locations, 10DLC) and the JSON account API (toll-free verification).
+BANDWIDTH_DASHBOARD_API_URL = env_str("BANDWIDTH_DASHBOARD_API_URL", "https://dashboard.bandwidth.com/api").rstrip("/")
+BANDWIDTH_ACCOUNT_API_URL = env_str("BANDWIDTH_ACCOUNT_API_URL", "https://api.bandwidth.com/api/v2").rstrip("/")
 BANDWIDTH_LEGACY_CUTOFF = env_date("BANDWIDTH_LEGACY_CUTOFF", date(2026, 12, 2))
 BANDWIDTH_CONNECT_TIMEOUT = env_float("BANDWIDTH_CONNECT_TIMEOUT", 5.0, above=0)
 BANDWIDTH_READ_TIMEOUT = env_float("BANDWIDTH_READ_TIMEOUT", 15.0, above=0)
