@@ -1,5 +1,6 @@
 """The simulator's own admin API under /simulator/ (not Bandwidth's): applications and their callback
-URLs, credentials, runtime fault settings, inbound injection, and what it received and sent.
+URLs, credentials, runtime fault settings, inbound injection, what it received and sent, and each
+account's fixtures (locations, 10DLC campaigns, toll-free statuses) the account API serves.
 
 No authentication: the simulator is a local test tool and listens on 127.0.0.1 unless told otherwise.
 """
@@ -54,6 +55,9 @@ def application(sim: Any, request: Request, application_id: str) -> Response:
                 callback_password=data.get("callbackPassword") or "",
                 account_id=data.get("accountId") or None, numbers=data.get("numbers") or [],
                 location=data.get("location") or None,
+                status_callback_url=data.get("statusCallbackUrl") or None,
+                status_callback_username=data.get("statusCallbackUsername") or "",
+                status_callback_password=data.get("statusCallbackPassword") or "",
             )
         except ValueError as exc:
             return _error(400, str(exc))
@@ -82,10 +86,33 @@ def credential(sim: Any, request: Request, username: str) -> Response:
         return problem
     try:
         sim.add_credential(username, data.get("secret") or data.get("password") or "",
-                           auth_type=data.get("authType") or "oauth", account_id=data.get("accountId") or None)
+                           auth_type=data.get("authType") or "oauth", account_id=data.get("accountId") or None,
+                           roles=data.get("roles"))
     except ValueError as exc:
         return _error(400, str(exc))
     return json_response({**(sim.state.credential(username) or {}), "password": MASK})
+
+
+FIXTURE_SETTERS = {"locations": "set_locations", "campaigns": "set_campaigns", "toll-free": "set_toll_free"}
+
+
+def account_fixture(sim: Any, request: Request, account_id: str, kind: str) -> Response:
+    """GET/PUT /simulator/accounts/{id}/locations|campaigns|toll-free: what the account API serves."""
+    if request.method == "PUT":
+        data, problem = _json_object(request)
+        if problem:
+            return problem
+        try:
+            getattr(sim, FIXTURE_SETTERS[kind])(account_id, data)
+        except ValueError as exc:
+            return _error(400, str(exc))
+    if kind == "locations":
+        return json_response({"sites": sim.state.fixture("locations", account_id, [])})
+    if kind == "campaigns":
+        return json_response({"campaigns": sim.state.fixture("campaigns", account_id, [])})
+    return json_response({"numbers": {number: {key: record[key] for key in ("status", "declineReason",
+                                                                             "denialStatusCode")}
+                                      for number, record in sim.state.fixture("toll_free", account_id, {}).items()}})
 
 
 def tokens(sim: Any, request: Request) -> Response:
@@ -170,7 +197,8 @@ def _limit(request: Request) -> tuple[int | None, Response | None]:
 
 
 def _public_app(app: dict[str, Any]) -> dict[str, Any]:
-    return {**app, "callbackPassword": MASK if app.get("callbackPassword") else ""}
+    return {**app, "callbackPassword": MASK if app.get("callbackPassword") else "",
+            "outboundCallbackPassword": MASK if app.get("outboundCallbackPassword") else ""}
 
 
 def _json_object(request: Request) -> tuple[dict[str, Any], Response | None]:

@@ -13,7 +13,7 @@ import secrets
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from devtools.simulator import shapes
+from devtools.simulator import inbound, shapes
 from devtools.simulator.web import Request, Response, bandwidth_error, json_response
 
 DEFAULT_LIMIT, MAX_LIMIT = 100, 10_000
@@ -79,7 +79,12 @@ def _accept(sim: Any, account_id: str, body: dict[str, Any]) -> Response:
     }
     sim.state.add_message(record)
     sim.state.learn(message["applicationId"], account_id=account_id, number=message["from"])
-    sim.dispatcher.schedule_outbound(record)
+    delivered = sim.dispatcher.schedule_outbound(record)
+    if sim.config.loopback:
+        for number in delivered:
+            owner = sim.state.owner_of(number)
+            if owner is not None:
+                inbound.loop_back(sim, record, to=number, app=owner)
     if dropped:
         return Response(drop=True)
     return json_response(message, 202)
@@ -221,23 +226,35 @@ def media_item(sim: Any, request: Request, account_id: str, name: str) -> Respon
 
 def authenticate(sim: Any, request: Request, account_id: str) -> Response | None:
     """None when the caller may act on this account; else the 401/403 answer."""
+    denial, _ = identify(sim, request, account_id)
+    if denial is None:
+        return None
+    status, kind, description = denial
+    if status == 401:
+        return _unauthorized(description)
+    return bandwidth_error(status, kind, description)
+
+
+def identify(sim: Any, request: Request, account_id: str) -> tuple[tuple[int, str, str] | None, list[str] | None]:
+    """Who is calling: (None, roles) when the credentials may act on this account (roles None: every
+    role), else ((status, type, description), None) for the 401/403 answer in the API's own shape."""
     scheme, _, value = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() == "bearer" and value.strip():
         token = sim.state.token(value.strip())
         if token is None:
-            return _unauthorized("The access token is invalid or has expired.")
-        bound = token["accountId"]
+            return (401, "unauthorized", "The access token is invalid or has expired."), None
+        bound, credential = token["accountId"], sim.state.credential(token["clientId"])
     elif scheme.lower() == "basic":
         username, password = _basic(request) or ("", "")
         credential = sim.state.credential(username)
         if not username or (sim.state.closed() and not _matches(credential, "legacy", password)):
-            return _unauthorized("Authentication failed: wrong username or password.")
+            return (401, "unauthorized", "Authentication failed: wrong username or password."), None
         bound = (credential or {}).get("accountId")
     else:
-        return _unauthorized("Authentication is required (Bearer token or HTTP Basic).")
+        return (401, "unauthorized", "Authentication is required (Bearer token or HTTP Basic)."), None
     if bound and bound != account_id:
-        return bandwidth_error(403, "forbidden", f"These credentials may not access account {account_id}.")
-    return None
+        return (403, "forbidden", f"These credentials may not access account {account_id}."), None
+    return None, (credential or {}).get("roles")
 
 
 def _basic(request: Request) -> tuple[str, str] | None:

@@ -1,7 +1,9 @@
 """Calling the applications' callback URLs back, the way Bandwidth does.
 
-Each event goes out as a one-element JSON array. With callback credentials the first call carries no
-Authorization; only a 401 with a `WWW-Authenticate: Basic` challenge earns the repeat with HTTP Basic.
+Each event goes out as a one-element JSON array: inbound messages to the application's inbound callback URL,
+status events to its outbound (status) callback URL, each with its own credentials. With callback
+credentials the first call carries no Authorization; only a 401 with a `WWW-Authenticate: Basic`
+challenge earns the repeat with HTTP Basic.
 A non-2xx answer or a connection error is retried `callback_retries` times with doubling delays.
 Faults: a delivered event may be sent a second time (duplicate rate); with reordering, the final
 event of an MMS/group message goes out before its `message-sending`.
@@ -120,8 +122,9 @@ class Dispatcher:
         for session in self._sessions:
             session.close()
 
-    def schedule_outbound(self, record: dict[str, Any]) -> None:
-        """Plan the events of an accepted send now (seeded decisions), post them after the delay."""
+    def schedule_outbound(self, record: dict[str, Any]) -> list[str]:
+        """Plan the events of an accepted send now (seeded decisions), post them after the delay.
+        Returns the recipients it will be delivered to."""
         message = record["message"]
         group_or_mms = len(message["to"]) > 1 or bool(message["media"])
         sending, final = [], []
@@ -136,6 +139,7 @@ class Dispatcher:
                                                  description=failure_description(code)))
         events = final + sending if self.config.reorder_callbacks else sending + final
         self._schedule_chain(record["applicationId"], events)
+        return [event["to"] for event in final if event["type"] == "message-delivered"]
 
     def schedule_inbound(self, application_id: str, event: dict[str, Any]) -> None:
         self._schedule_chain(application_id, [event])
@@ -150,28 +154,36 @@ class Dispatcher:
         for event, duplicate in zip(events, duplicates, strict=True):
             event["time"] = shapes.iso_now()
             _apply_status(self.state, event)
-            if not app or not app.get("callbackUrl"):
+            url, username, password = callback_target(app, event["type"]) if app else ("", "", "")
+            if not url:
                 continue
             for copy_number in range(2 if duplicate else 1):
                 entry = self.state.add_callback({
-                    "applicationId": application_id, "url": app["callbackUrl"], "type": event["type"],
+                    "applicationId": application_id, "url": url, "type": event["type"],
                     "messageId": event["message"]["id"], "to": event["to"], "events": [event],
                     "duplicate": copy_number == 1, "state": "pending", "attempts": [],
                 })
-                self._attempt(entry, app, retry=0)
+                self._attempt(entry, (username, password), retry=0)
 
-    def _attempt(self, entry: dict[str, Any], app: dict[str, Any], *, retry: int) -> None:
-        if self._post(entry, app):
+    def post_later(self, entry: dict[str, Any], credentials: tuple[str, str]) -> None:
+        """Deliver a logged callback entry whose `body` is already set (toll-free verification status),
+        after the callback delay, with the same retries and Basic challenge as message callbacks."""
+        logged = self.state.add_callback({**entry, "duplicate": False, "state": "pending", "attempts": []})
+        self.scheduler.call_later(self.config.callback_delay_ms / 1000,
+                                  lambda: self._attempt(logged, credentials, retry=0))
+
+    def _attempt(self, entry: dict[str, Any], credentials: tuple[str, str], *, retry: int) -> None:
+        if self._post(entry, credentials):
             self.state.update_callback(entry, state="delivered")
         elif retry < self.config.callback_retries:
             delay = self.config.callback_retry_delay_ms / 1000 * (2 ** retry)
-            self.scheduler.call_later(delay, lambda: self._attempt(entry, app, retry=retry + 1))
+            self.scheduler.call_later(delay, lambda: self._attempt(entry, credentials, retry=retry + 1))
         else:
             self.state.update_callback(entry, state="failed")
 
-    def _post(self, entry: dict[str, Any], app: dict[str, Any]) -> bool:
-        body = json.dumps(entry["events"]).encode()
-        username, password = app.get("callbackUsername") or "", app.get("callbackPassword") or ""
+    def _post(self, entry: dict[str, Any], credentials: tuple[str, str]) -> bool:
+        body = json.dumps(entry["body"] if "body" in entry else entry["events"]).encode()
+        username, password = credentials
         response = self._send(entry, body, None)
         if response is None:
             return False
@@ -209,6 +221,23 @@ class Dispatcher:
 
     def _note(self, entry: dict[str, Any], note: str) -> None:
         self.state.update_callback(entry, note=note)
+
+
+def callback_target(app: dict[str, Any], event_type: str) -> tuple[str, str, str]:
+    """(url, username, password) an event of this type goes to; url "" when it is not sent.
+
+    Inbound messages go to the InboundCallbackUrl, status events to the OutboundCallbackUrl (only the
+    RequestedCallbackTypes when the application lists some). An application registered through the admin
+    API without an outbound URL has every event go to its one callback URL.
+    """
+    inbound = (app.get("callbackUrl") or "", app.get("callbackUsername") or "", app.get("callbackPassword") or "")
+    if event_type == "message-received" or "outboundCallbackUrl" not in app:
+        return inbound
+    requested = app.get("requestedCallbackTypes") or []
+    if requested and event_type not in requested:
+        return "", "", ""
+    return (app.get("outboundCallbackUrl") or "", app.get("outboundCallbackUsername") or "",
+            app.get("outboundCallbackPassword") or "")
 
 
 def _apply_status(state: State, event: dict[str, Any]) -> None:

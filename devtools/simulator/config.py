@@ -26,6 +26,7 @@ RUNTIME_FIELDS = {
     "callbackRetryDelayMs": "callback_retry_delay_ms",
     "callbackTimeout": "callback_timeout",
     "tokenLifetime": "token_lifetime",
+    "loopback": "loopback",
     "seed": "seed",
 }
 RATES = {"failure_rate", "rate_limit_rate", "drop_rate", "duplicate_callback_rate", "delivery_failure_rate"}
@@ -57,11 +58,13 @@ class SimulatorConfig:
     callback_timeout: float = 10.0
     callback_workers: int = 16
     token_lifetime: int = 3600
+    # A message sent to a number of one of the simulator's applications also arrives there as inbound.
+    loopback: bool = True
     seed: int | None = None
     history: int = 100_000
 
     def __post_init__(self) -> None:
-        for name in RATES | NON_NEGATIVE | {"fail_codes", "fail_numbers", "reorder_callbacks"}:
+        for name in RATES | NON_NEGATIVE | {"fail_codes", "fail_numbers", "reorder_callbacks", "loopback"}:
             setattr(self, name, clean_value(name, getattr(self, name)))
 
     def runtime_json(self) -> dict[str, Any]:
@@ -99,9 +102,9 @@ def clean_value(attr: str, value: Any, label: str | None = None) -> Any:
         if number < 0:
             raise ValueError(f"{label} must not be negative")
         return int(number) if attr in {"retry_after", "callback_retries", "token_lifetime"} else number
-    if attr == "reorder_callbacks":
+    if attr in ("reorder_callbacks", "loopback"):
         if not isinstance(value, bool):
-            raise ValueError("reorderCallbacks must be true or false")
+            raise ValueError(f"{label} must be true or false")
         return value
     if attr == "fail_codes":
         codes = [_code(code) for code in (value or [])]

@@ -15,7 +15,7 @@ import threading
 from typing import Any
 from urllib.parse import urlsplit
 
-from devtools.simulator import inbound
+from devtools.simulator import fixtures, inbound
 from devtools.simulator.admin_api import validate_numbers
 from devtools.simulator.callbacks import Dispatcher
 from devtools.simulator.config import RUNTIME_FIELDS, SimulatorConfig
@@ -25,6 +25,7 @@ from devtools.simulator.state import State
 
 logger = logging.getLogger(__name__)
 SAVE_EVERY_SECONDS = 2.0
+ROLES = ("numbers", "campaign", "tfv")
 SNAKE_TO_CAMEL = {attr: key for key, attr in RUNTIME_FIELDS.items()}
 
 
@@ -146,18 +147,34 @@ class Simulator:
 
     def register_application(self, application_id: str, *, callback_url: str = "", callback_username: str = "",
                              callback_password: str = "", account_id: str | None = None,
-                             numbers: Any = None, location: str | None = None) -> dict[str, Any]:
-        """Register (or replace) a messaging application and where its callbacks go. Raises ValueError."""
-        if callback_url and urlsplit(callback_url).scheme not in ("http", "https"):
-            raise ValueError("callbackUrl must be an http:// or https:// URL")
-        if callback_password and not callback_username:
+                             numbers: Any = None, location: str | None = None,
+                             status_callback_url: str | None = None, status_callback_username: str = "",
+                             status_callback_password: str = "") -> dict[str, Any]:
+        """Register (or replace) a messaging application and where its callbacks go. Raises ValueError.
+
+        Status callbacks go to `status_callback_url` (Bandwidth's OutboundCallbackUrl) with its own
+        credentials; without one, to `callback_url` with the same credentials. The name, service type and
+        requested callback types set through the account API are kept.
+        """
+        for url in (callback_url, status_callback_url or ""):
+            if url and urlsplit(url).scheme not in ("http", "https"):
+                raise ValueError("callbackUrl must be an http:// or https:// URL")
+        if (callback_password and not callback_username) or (status_callback_password and not status_callback_username):
             raise ValueError("callbackPassword needs callbackUsername")
         if location is not None and not isinstance(location, str):
             raise ValueError("location must be a string (the Bandwidth location id)")
+        if status_callback_url is None:
+            status_callback_url, status_callback_username, status_callback_password = (
+                callback_url, callback_username, callback_password)
         previous = self.state.application(application_id) or {}
         app = {
             "applicationId": application_id, "callbackUrl": callback_url,
             "callbackUsername": callback_username, "callbackPassword": callback_password,
+            "outboundCallbackUrl": status_callback_url, "outboundCallbackUsername": status_callback_username,
+            "outboundCallbackPassword": status_callback_password,
+            "appName": previous.get("appName") or "Simulator application",
+            "serviceType": previous.get("serviceType") or "Messaging-V2",
+            "requestedCallbackTypes": previous.get("requestedCallbackTypes", []),
             "accountId": str(account_id).strip() if account_id else previous.get("accountId"),
             "numbers": validate_numbers(numbers) if numbers else previous.get("numbers", []),
             # The location (sub-account "site" and SIP peer) the numbers sit in: message search reports it.
@@ -167,13 +184,61 @@ class Simulator:
         return app
 
     def add_credential(self, username: str, secret: str, *, auth_type: str = "oauth",
-                       account_id: str | None = None) -> None:
-        """Register a Client ID/Secret (oauth) or legacy user; from then on only registered ones work."""
+                       account_id: str | None = None, roles: list[str] | None = None) -> None:
+        """Register a Client ID/Secret (oauth) or legacy user; from then on only registered ones work.
+
+        `roles` (some of "numbers", "campaign", "tfv"): the account API answers 403 for a call needing a
+        role the credential lacks; None gives every role.
+        """
         if auth_type not in ("oauth", "legacy"):
             raise ValueError("authType must be 'oauth' or 'legacy'")
         if not username or not secret:
             raise ValueError("a credential needs a name and a secret")
-        self.state.put_credential(username, secret, auth_type=auth_type, account_id=account_id)
+        if roles is not None and (not isinstance(roles, list) or not set(roles) <= set(ROLES)):
+            raise ValueError(f"roles must be a list of: {', '.join(ROLES)}")
+        self.state.put_credential(username, secret, auth_type=auth_type, account_id=account_id, roles=roles)
+
+    # -- account fixtures (the admin API's /simulator/accounts/{id}/... calls these) ----------------
+
+    def set_locations(self, account_id: str, data: Any) -> list[dict[str, Any]]:
+        """Replace the account's sites and SIP peers ({"sites": [...]}, see fixtures.clean_locations)."""
+        sites = fixtures.clean_locations(data)
+        self.state.put_fixture("locations", account_id, sites)
+        return sites
+
+    def set_campaigns(self, account_id: str, data: Any) -> list[dict[str, Any]]:
+        """Replace the account's 10DLC campaigns ({"campaigns": [...]})."""
+        campaigns = fixtures.clean_campaigns(data, account_id)
+        self.state.put_fixture("campaigns", account_id, campaigns)
+        return campaigns
+
+    def set_toll_free(self, account_id: str, data: Any) -> dict[str, dict[str, Any]]:
+        """Replace the account's toll-free verification statuses ({"numbers": {"+1833...": {"status"}}});
+        each number whose status became VERIFIED or UNVERIFIED is reported to the account's TFV webhook
+        subscriptions."""
+        with self.state.lock:
+            previous = self.state.fixture("toll_free", account_id, {})
+            numbers = fixtures.clean_toll_free(data, previous)
+            self.state.put_fixture("toll_free", account_id, numbers)
+        for number, record in numbers.items():
+            if record["status"] != previous.get(number, {}).get("status") and record["status"] != "PENDING":
+                self._tfv_callbacks(account_id, record)
+        return numbers
+
+    def _tfv_callbacks(self, account_id: str, record: dict[str, Any]) -> None:
+        body: dict[str, Any] = {"accountId": account_id, "phoneNumber": record["phoneNumber"],
+                                "status": record["status"], "internalTicketNumber": record["internalTicketNumber"]}
+        if record["status"] == "UNVERIFIED":
+            body.update(declineReasonDescription=record["declineReason"] or "Declined in the simulator",
+                        denialStatusCode=record["denialStatusCode"] or 0, resubmitAllowed=True)
+        for subscription in self.state.fixture("tfv_subscriptions", account_id, []):
+            if self.dispatcher is None:
+                return
+            self.dispatcher.post_later(
+                {"applicationId": "", "url": subscription["callbackUrl"], "type": "tfv-status",
+                 "messageId": "", "to": record["phoneNumber"], "events": [], "body": body},
+                (subscription.get("username") or "", subscription.get("password") or ""),
+            )
 
     def inject_inbound(self, *, to: str | list[str], from_: str, text: str = "", media: list[str] | None = None,
                        picture: bool = False, application_id: str | None = None,

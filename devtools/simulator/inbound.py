@@ -69,6 +69,33 @@ def inject(sim: Any, data: dict[str, Any]) -> dict[str, Any]:
     return event
 
 
+def loop_back(sim: Any, record: dict[str, Any], *, to: str, app: dict[str, Any]) -> dict[str, Any]:
+    """Deliver a sent message to `to`, a number of one of the simulator's applications, as that
+    application's inbound message (message-received after the callback delay); return the event.
+
+    The media URLs are the ones the sender gave; a group message lists the other recipients after `to`.
+    """
+    sent = record["message"]
+    message_id = shapes.message_id()
+    now = shapes.iso_now()
+    account_id = app.get("accountId") or record["accountId"]
+    message = {
+        "id": message_id, "time": now, "to": [to, *(n for n in sent["to"] if n != to)], "from": sent["from"],
+        "text": sent.get("text") or "", "applicationId": app["applicationId"], "media": list(sent["media"]),
+        "owner": to, "direction": "in", "segmentCount": sent.get("segmentCount") or shapes.segment_count(
+            sent.get("text") or ""),
+    }
+    sim.state.add_message({
+        "id": message_id, "direction": "in", "accountId": account_id, "applicationId": app["applicationId"],
+        "receivedAt": now, "body": None, "message": message, "tag": "", "dropped": False, "loopback": True,
+        "recipients": {to: {"status": "RECEIVED", "errorCode": 0}},
+    })
+    event = {"type": "message-received", "time": now, "description": "Incoming message received",
+             "to": to, "message": message}
+    sim.dispatcher.schedule_inbound(app["applicationId"], event)
+    return event
+
+
 def _application(sim: Any, application_id: Any, number: str) -> dict[str, Any]:
     if application_id:
         app = sim.state.application(str(application_id))

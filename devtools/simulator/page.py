@@ -1,7 +1,9 @@
-"""GET /simulator/: a small page to inject an inbound message and see recent sends and callbacks."""
+"""GET /simulator/: a small page to inject an inbound message and see the accounts' locations, campaigns and
+toll-free statuses, recent sends and callbacks."""
 
 from __future__ import annotations
 
+import copy
 from html import escape
 from typing import Any
 
@@ -18,8 +20,11 @@ code{font-size:.85rem}.muted{color:#777}
 
 def render(sim: Any, *, notice: str = "") -> str:
     with sim.state.lock:
-        apps = list(sim.state.applications.values())
+        apps = copy.deepcopy(list(sim.state.applications.values()))
         numbers = sorted({n for app in apps for n in app["numbers"]})
+        locations = copy.deepcopy(sim.state.locations)
+        campaigns = copy.deepcopy(sim.state.campaigns)
+        toll_free = copy.deepcopy(sim.state.toll_free)
     sends = sim.state.recent_messages("out", RECENT)
     received = sim.state.recent_messages("in", RECENT)
     calls = sim.state.recent_callbacks(RECENT)
@@ -42,6 +47,9 @@ def render(sim: Any, *, notice: str = "") -> str:
 <button type="submit">Send inbound message</button>
 </form>
 <h2>Applications</h2>{_applications(apps)}
+<h2>Locations</h2>{_locations(locations)}
+<h2>10DLC campaigns</h2>{_campaigns(campaigns)}
+<h2>Toll-free verification</h2>{_toll_free(toll_free)}
 <h2>Recent sends</h2>{_messages(sends)}
 <h2>Recent inbound</h2>{_messages(received)}
 <h2>Recent callbacks</h2>{_callbacks(calls)}
@@ -60,6 +68,44 @@ def _applications(apps: list[dict[str, Any]]) -> str:
     )
     return ("<table><tr><th>application</th><th>account</th><th>callback URL</th><th>callback auth</th>"
             f"<th>numbers</th></tr>{rows}</table>")
+
+
+def _locations(accounts: dict[str, list[dict[str, Any]]]) -> str:
+    rows = "".join(
+        f"<tr><td>{escape(account)}</td><td>{escape(site['name'])} ({escape(site['id'])})</td>"
+        f"<td>{escape(peer['name'])} ({escape(peer['id'])})</td><td>{escape(peer.get('applicationId') or '')}</td>"
+        f"<td>{escape(', '.join(peer['numbers']))}</td></tr>"
+        for account, sites in sorted(accounts.items()) for site in sites for peer in site["sipPeers"]
+    )
+    if not rows:
+        return ('<p class="muted">None: <code>PUT /simulator/accounts/{id}/locations</code> with '
+                '<code>{"sites": [...]}</code>.</p>')
+    return ("<table><tr><th>account</th><th>site</th><th>SIP peer</th><th>messaging application</th>"
+            f"<th>numbers</th></tr>{rows}</table>")
+
+
+def _campaigns(accounts: dict[str, list[dict[str, Any]]]) -> str:
+    rows = "".join(
+        f"<tr><td>{escape(account)}</td><td>{escape(c['campaignId'])}</td><td>{escape(c['messageClass'])}</td>"
+        f"<td>{escape(c['status'])}</td><td>{escape(', '.join(c['numbers']))}</td></tr>"
+        for account, items in sorted(accounts.items()) for c in items
+    )
+    if not rows:
+        return '<p class="muted">None: <code>PUT /simulator/accounts/{id}/campaigns</code>.</p>'
+    return ("<table><tr><th>account</th><th>campaign</th><th>class</th><th>status</th><th>numbers</th></tr>"
+            f"{rows}</table>")
+
+
+def _toll_free(accounts: dict[str, dict[str, dict[str, Any]]]) -> str:
+    rows = "".join(
+        f"<tr><td>{escape(account)}</td><td>{escape(number)}</td><td>{escape(r['status'])}</td>"
+        f"<td>{escape(r.get('declineReason') or '')}</td></tr>"
+        for account, numbers in sorted(accounts.items()) for number, r in sorted(numbers.items())
+    )
+    if not rows:
+        return '<p class="muted">None: <code>PUT /simulator/accounts/{id}/toll-free</code>.</p>'
+    return ("<table><tr><th>account</th><th>number</th><th>status</th><th>decline reason</th></tr>"
+            f"{rows}</table>")
 
 
 def _messages(records: list[dict[str, Any]]) -> str:

@@ -17,7 +17,7 @@ from socketserver import TCPServer
 from typing import Any
 from urllib.parse import unquote
 
-from devtools.simulator import admin_api, bandwidth_api
+from devtools.simulator import account_api, admin_api, bandwidth_api
 from devtools.simulator.web import Request, Response, json_response, redirect
 
 logger = logging.getLogger(__name__)
@@ -27,6 +27,8 @@ IDLE_TIMEOUT = 75  # seconds a keep-alive connection may sit idle
 
 Handler = Callable[..., Response]
 ACCOUNT = r"(?P<account_id>[^/]+)"
+DASHBOARD = rf"/api/accounts/{ACCOUNT}"
+PEER = rf"{DASHBOARD}/sites/(?P<site_id>[^/]+)/sippeers/(?P<peer_id>[^/]+)"
 ROUTES: list[tuple[re.Pattern[str], dict[str, Handler]]] = [
     (re.compile(pattern), methods) for pattern, methods in [
         (r"/api/v1/oauth2/token", {"POST": bandwidth_api.oauth_token}),
@@ -35,6 +37,23 @@ ROUTES: list[tuple[re.Pattern[str], dict[str, Handler]]] = [
         (rf"/api/v2/users/{ACCOUNT}/media/?", {"GET": bandwidth_api.list_media}),
         (rf"/api/v2/users/{ACCOUNT}/media/(?P<name>.+)", dict.fromkeys(("GET", "PUT", "DELETE"),
                                                                         bandwidth_api.media_item)),
+        (rf"{DASHBOARD}/applications", {"GET": account_api.applications, "POST": account_api.applications}),
+        (rf"{DASHBOARD}/applications/(?P<application_id>[^/]+)",
+         dict.fromkeys(("GET", "PUT", "PATCH", "DELETE"), account_api.application)),
+        (rf"{DASHBOARD}/applications/(?P<application_id>[^/]+)/associatedsippeers",
+         {"GET": account_api.associated_sip_peers}),
+        (rf"{DASHBOARD}/sites", {"GET": account_api.sites}),
+        (rf"{DASHBOARD}/sites/(?P<site_id>[^/]+)/sippeers", {"GET": account_api.sip_peers}),
+        (rf"{PEER}/tns", {"GET": account_api.sip_peer_numbers}),
+        (rf"{PEER}/products/messaging/applicationSettings", dict.fromkeys(("GET", "PUT"),
+                                                                          account_api.application_settings)),
+        (rf"{DASHBOARD}/products/messaging/a2pCampaigns", {"GET": account_api.a2p_campaigns}),
+        (rf"{DASHBOARD}/campaignManagement/10dlc/campaigns/(?P<campaign_id>[^/]+)/tn",
+         {"GET": account_api.campaign_numbers}),
+        (rf"/api/v2/accounts/{ACCOUNT}/phoneNumbers/(?P<number>[^/]+)/tollFreeVerification",
+         {"GET": account_api.toll_free_status}),
+        (rf"/api/v2/accounts/{ACCOUNT}/tollFreeVerification/webhooks/subscriptions",
+         dict.fromkeys(("GET", "POST"), account_api.tfv_subscriptions)),
         (r"/", {"GET": lambda sim, request: redirect("/simulator/")}),
         (r"/simulator/?", {"GET": admin_api.home}),
         (r"/simulator/health", {"GET": admin_api.health}),
@@ -45,6 +64,8 @@ ROUTES: list[tuple[re.Pattern[str], dict[str, Handler]]] = [
         (r"/simulator/credentials", {"GET": admin_api.credentials}),
         (r"/simulator/credentials/(?P<username>[^/]+)", dict.fromkeys(("PUT", "DELETE"), admin_api.credential)),
         (r"/simulator/tokens", {"DELETE": admin_api.tokens}),
+        (rf"/simulator/accounts/{ACCOUNT}/(?P<kind>locations|campaigns|toll-free)",
+         dict.fromkeys(("GET", "PUT"), admin_api.account_fixture)),
         (r"/simulator/inbound", {"POST": admin_api.inject}),
         (r"/simulator/messages", {"GET": admin_api.messages}),
         (r"/simulator/callbacks", {"GET": admin_api.callbacks}),

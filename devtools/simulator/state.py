@@ -1,4 +1,5 @@
-"""What the simulator knows and remembers: credentials, tokens, applications, messages, media, callbacks.
+"""What the simulator knows and remembers: credentials, tokens, applications, messages, media, callbacks,
+and each account's fixtures (locations, 10DLC campaigns, toll-free verification and its webhook subscriptions).
 
 One lock guards everything (calls are short); readers get copies, never the live dicts. With a state
 file, everything but the callback log is saved as JSON (media base64) and loaded at start.
@@ -17,6 +18,7 @@ import time
 from collections import OrderedDict, deque
 from typing import Any
 
+FIXTURES = ("locations", "campaigns", "toll_free", "tfv_subscriptions")
 STATUS_RANK = {"QUEUED": 0, "SENDING": 1, "RECEIVED": 2, "DELIVERED": 2, "FAILED": 2}
 
 
@@ -32,6 +34,11 @@ class State:
         self.media: dict[tuple[str, str], dict[str, Any]] = {}
         self.callbacks: deque[dict[str, Any]] = deque(maxlen=history)
         self.callback_seq = 0
+        # Account fixtures, keyed by account id (see account_api and the admin API's /simulator/accounts/).
+        self.locations: dict[str, list[dict[str, Any]]] = {}
+        self.campaigns: dict[str, list[dict[str, Any]]] = {}
+        self.toll_free: dict[str, dict[str, dict[str, Any]]] = {}
+        self.tfv_subscriptions: dict[str, list[dict[str, Any]]] = {}
         self.dirty = False
 
     # -- credentials and tokens ------------------------------------------------------------------
@@ -40,10 +47,11 @@ class State:
         """True once any credential is registered: from then on only registered ones are accepted."""
         return bool(self.credentials)
 
-    def put_credential(self, username: str, password: str, *, auth_type: str, account_id: str | None) -> None:
+    def put_credential(self, username: str, password: str, *, auth_type: str, account_id: str | None,
+                       roles: list[str] | None = None) -> None:
         with self.lock:
             self.credentials[username] = {"username": username, "password": password,
-                                          "authType": auth_type, "accountId": account_id}
+                                          "authType": auth_type, "accountId": account_id, "roles": roles}
             self.dirty = True
 
     def delete_credential(self, username: str) -> bool:
@@ -103,11 +111,47 @@ class State:
                 app["numbers"].append(number)
 
     def application_for_number(self, number: str) -> dict[str, Any] | None:
+        """The application inbound messages to `number` go to: the one assigned to the SIP peer holding the
+        number, else the one that registered or sent from it, else the only application there is."""
         with self.lock:
+            found = self._owner(number)
+            if found is None and len(self.applications) == 1:
+                found = next(iter(self.applications.values()))
+            return copy.deepcopy(found) if found else None
+
+    def owner_of(self, number: str) -> dict[str, Any] | None:
+        """The application that owns `number` (through a SIP peer, or registered/learned), or None."""
+        with self.lock:
+            found = self._owner(number)
+            return copy.deepcopy(found) if found else None
+
+    def _owner(self, number: str) -> dict[str, Any] | None:
+        with self.lock:
+            for sites in self.locations.values():
+                for site in sites:
+                    for peer in site["sipPeers"]:
+                        if number in peer["numbers"] and peer.get("applicationId") in self.applications:
+                            return self.applications[peer["applicationId"]]
             matches = [app for app in self.applications.values() if number in app["numbers"]]
-            if not matches and len(self.applications) == 1:
-                matches = list(self.applications.values())
-            return copy.deepcopy(matches[-1]) if matches else None
+            return matches[-1] if matches else None
+
+    def peer_numbers(self, application_id: str) -> list[str]:
+        """The numbers of the SIP peers the application is assigned to."""
+        with self.lock:
+            return [number for sites in self.locations.values() for site in sites for peer in site["sipPeers"]
+                    if peer.get("applicationId") == application_id for number in peer["numbers"]]
+
+    # -- account fixtures ------------------------------------------------------------------------
+
+    def put_fixture(self, kind: str, account_id: str, value: Any) -> None:
+        """Replace one account's locations, campaigns, toll_free or tfv_subscriptions."""
+        with self.lock:
+            getattr(self, kind)[account_id] = value
+            self.dirty = True
+
+    def fixture(self, kind: str, account_id: str, default: Any = None) -> Any:
+        with self.lock:
+            return copy.deepcopy(getattr(self, kind).get(account_id, default))
 
     # -- messages --------------------------------------------------------------------------------
 
@@ -230,6 +274,8 @@ class State:
                 self.credentials.clear()
                 self.tokens.clear()
                 self.applications.clear()
+                for kind in FIXTURES:
+                    getattr(self, kind).clear()
             self.dirty = True
 
     def save(self, path: str) -> None:
@@ -240,6 +286,7 @@ class State:
                 "applications": self.applications,
                 "messages": list(self.messages.values()),
                 "tagCounts": self.tag_counts,
+                **{kind: getattr(self, kind) for kind in FIXTURES},
                 "media": [{"accountId": account, "name": name, "contentType": item["contentType"],
                            "created": item["created"], "content": base64.b64encode(item["content"]).decode()}
                           for (account, name), item in self.media.items()],
@@ -264,6 +311,8 @@ class State:
             self.applications = data.get("applications", {})
             self.messages = OrderedDict((m["id"], m) for m in data.get("messages", []))
             self.tag_counts = data.get("tagCounts", {})
+            for kind in FIXTURES:
+                setattr(self, kind, data.get(kind, {}))
             self.media = {(m["accountId"], m["name"]): {"content": base64.b64decode(m["content"]),
                                                         "contentType": m["contentType"], "created": m["created"]}
                           for m in data.get("media", [])}

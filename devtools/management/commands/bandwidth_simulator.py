@@ -46,6 +46,8 @@ class Command(BaseCommand):
         add("--callback-retries", type=int, default=3, help="retries of a failed callback (default 3)")
         add("--callback-retry-delay-ms", type=float, default=200, help="first retry delay, doubling (default 200)")
         add("--callback-timeout", type=float, default=10, help="seconds to wait for a callback answer (default 10)")
+        add("--no-loopback", dest="loopback", action="store_false",
+            help="do not deliver a message sent to one of the applications' own numbers back to it as inbound")
         add("--token-lifetime", type=int, default=3600, help="expires_in of issued tokens (default 3600)")
         add("--seed", type=int, help="seed of the fault RNG (repeatable runs)")
         add("--application", action="append", default=[], metavar="ID=URL",
@@ -82,6 +84,8 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Bandwidth simulator on {simulator.base_url}  (Ctrl-C stops)"))
         self.stdout.write(f"  BANDWIDTH_MESSAGING_API_URL={simulator.api_url}")
         self.stdout.write(f"  BANDWIDTH_OAUTH_TOKEN_URL={simulator.token_url}")
+        self.stdout.write(f"  BANDWIDTH_DASHBOARD_API_URL={simulator.public_url}/api")
+        self.stdout.write(f"  BANDWIDTH_ACCOUNT_API_URL={simulator.api_url}")
         self.stdout.write(f"  inject inbound messages and watch traffic: {simulator.base_url}/simulator/")
         simulator.serve_until_interrupted()
         self.stdout.write("Simulator stopped.")
@@ -106,7 +110,7 @@ class Command(BaseCommand):
                 callback_delay_ms=options["callback_delay_ms"], callback_retries=options["callback_retries"],
                 callback_retry_delay_ms=options["callback_retry_delay_ms"],
                 callback_timeout=options["callback_timeout"], token_lifetime=options["token_lifetime"],
-                seed=options["seed"],
+                seed=options["seed"], loopback=options["loopback"],
             )
         except ValueError as exc:
             raise CommandError(str(exc)) from None
