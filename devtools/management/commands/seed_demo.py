@@ -1,9 +1,11 @@
 """Seed the demo tenant `make run` shows when no real Bandwidth account is configured.
 
-A Bandwidth trunk with two DIDs, an SMS configuration pointing at the local simulator (its webhook
-registered there), two extensions, inbound and outbound rules, and a tenant administrator. Safe to run
-on every start: what exists is kept, and the webhook is registered at the simulator again (the
-simulator keeps its state in memory).
+A Bandwidth trunk with two DIDs and a toll-free number, an SMS configuration pointing at the local
+simulator (its webhook registered there), two extensions, inbound and outbound rules, and a tenant
+administrator. At the simulator, the demo account gets what its account API shows: a site "Main" whose SIP
+peer "PBX" holds the trunk's numbers and is assigned the demo application, an active 10DLC campaign holding
+the long codes, and the toll-free number verified. Safe to run on every start: what exists is kept, and
+the simulator is told again (it keeps its state in memory).
 """
 
 import secrets
@@ -25,6 +27,9 @@ ACCOUNT_ID = "9900123"
 APPLICATION_ID = "93de2206-9669-4e07-948d-329f4b722ee2"
 CLIENT_ID, CLIENT_SECRET = "demo-client-id", "demo-client-secret"
 DIDS = {"+19195550100": ("101", "Alice"), "+19195550101": ("102", "Bob")}
+TOLL_FREE = "+18335550100"
+CAMPAIGN_ID = "CDEMO01"
+SITE_ID, PEER_ID = "1001", "5001"
 
 
 class Command(BaseCommand):
@@ -45,7 +50,9 @@ class Command(BaseCommand):
         with tenant_context(tenant):
             configuration = self._seed_tenant()
             webhook_url = sms_configurations.webhook_url(configuration)
+            numbers = list(PhoneNumber.objects.filter(trunk=configuration.trunk).values_list("number", flat=True))
         self._register_at_simulator(simulator.rstrip("/"), configuration, webhook_url)
+        self._seed_account(simulator.rstrip("/"), configuration, numbers)
         self.stdout.write(f"Demo tenant ready at /t/{DEMO_SLUG}/ (webhook registered at the simulator).")
 
     @transaction.atomic
@@ -54,8 +61,10 @@ class Command(BaseCommand):
         numbers = {}
         for did in DIDS:
             numbers[did], _ = PhoneNumber.objects.get_or_create(
-                number=did, defaults={"trunk": trunk, "ten_dlc_status": "registered", "campaign_id": "CDEMO01"}
+                number=did, defaults={"trunk": trunk, "ten_dlc_status": "registered", "campaign_id": CAMPAIGN_ID}
             )
+        PhoneNumber.objects.get_or_create(number=TOLL_FREE,
+                                          defaults={"trunk": trunk, "ten_dlc_status": "not_applicable"})
         configuration = SmsConfiguration.objects.filter(name="Demo SMS").first()
         if configuration is None:
             configuration = sms_configurations.create_configuration(
@@ -89,6 +98,24 @@ class Command(BaseCommand):
             answer.raise_for_status()
         except requests.RequestException as exc:
             raise CommandError(f"Could not register the demo webhook at the simulator {simulator}: {exc}") from exc
+
+    def _seed_account(self, simulator: str, configuration: SmsConfiguration, numbers: list[str]) -> None:
+        """The demo account's locations, 10DLC campaign and toll-free status at the simulator's account API."""
+        long_codes = [number for number in numbers if number != TOLL_FREE]
+        fixtures = {
+            "locations": {"sites": [{"id": SITE_ID, "name": "Main", "description": "Demo site", "sipPeers": [
+                {"id": PEER_ID, "name": "PBX", "isDefault": True, "numbers": numbers,
+                 "applicationId": configuration.application_id}]}]},
+            "campaigns": {"campaigns": [{"campaignId": CAMPAIGN_ID, "messageClass": "Campaign-E", "status": "Active",
+                                         "description": "Demo customer care", "numbers": long_codes}]},
+            "toll-free": {"numbers": {TOLL_FREE: {"status": "VERIFIED"}} if TOLL_FREE in numbers else {}},
+        }
+        base = f"{simulator}/simulator/accounts/{configuration.account_id}"
+        try:
+            for kind, body in fixtures.items():
+                requests.put(f"{base}/{kind}", json=body, timeout=5).raise_for_status()
+        except requests.RequestException as exc:
+            raise CommandError(f"Could not seed the demo account at the simulator {simulator}: {exc}") from exc
 
     def _keep_credentials(self, path: str, password: str) -> None:
         if not path:

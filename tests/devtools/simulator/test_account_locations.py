@@ -203,7 +203,8 @@ def test_loopback_goes_to_the_application_owning_the_number_and_can_be_turned_of
         assert simulator.wait_idle()
         [event] = theirs.events()
         assert event["message"]["to"] == [THEIR_NUMBER, "+19195550177"] and event["message"]["owner"] == THEIR_NUMBER
-        assert session.put(f"{simulator.base_url}/simulator/config", json={"loopback": False}).json()["loopback"] is False
+        turned_off = session.put(f"{simulator.base_url}/simulator/config", json={"loopback": False})
+        assert turned_off.json()["loopback"] is False
         api("POST", "/messages", json=send_body())
         assert simulator.wait_idle()
         assert len(theirs.events()) == 1
