@@ -74,6 +74,8 @@ def dashboard(root_tag: str, role: str) -> Callable[[Callable[..., ET.Element | 
     def wrap(handler: Callable[..., ET.Element | Response]) -> Callable[..., Response]:
         def call(sim: Any, request: Request, account_id: str, **params: str) -> Response:
             sim.faults.delay()
+            if not printable(account_id) or len(account_id) > 32:
+                return xml_error(root_tag, 404, 404, "Unknown account.")
             denial, roles = identify(sim, request, account_id)
             if denial is not None:
                 status, _, description = denial

@@ -127,6 +127,17 @@ def test_bad_paging_is_400_like_bandwidths_example(simulator, dash, params):
     assert error_of(answer)[1] == "5081"
 
 
+@pytest.mark.parametrize("account", ["%00", "%01", "9" * 100])
+def test_an_odd_account_id_is_404_not_500(simulator, session, token, account):
+    answer = Dashboard(simulator, session, token, account=account)("GET", "/products/messaging/a2pCampaigns")
+    assert answer.status_code == 404 and error_of(answer)[0] == "MessagingA2pCampaignsResponse"
+
+
+def test_an_account_id_of_broken_utf8_has_no_campaigns(simulator, session, token):
+    answer = Dashboard(simulator, session, token, account="%ED%A0%80")("GET", "/products/messaging/a2pCampaigns")
+    assert answer.status_code == 200 and ET.fromstring(answer.content).find(".//MessagingA2pCampaign") is None
+
+
 def test_unknown_campaign_is_404(simulator, dash):
     assert dash("GET", "/campaignManagement/10dlc/campaigns/NOPE/tn").status_code == 404
 
