@@ -229,6 +229,14 @@ def check_drift(config: SmsConfiguration) -> SmsConfiguration:
     return _store(config, drift=drift, drift_error="", drift_checked_at=now)
 
 
+def check_now(config: SmsConfiguration) -> SmsConfiguration:
+    """The drift check asked for by an administrator ("Check now"). Raises ConnectionNotAllowed for a disabled
+    configuration; otherwise like check_drift."""
+    if not config.enabled:
+        raise ConnectionNotAllowed("This configuration is disabled: enable it before checking it at Bandwidth.")
+    return check_drift(config)
+
+
 def check_connections() -> int:
     """Check every enabled, connected configuration of the current tenant (the periodic task); how many."""
     checked = 0
