@@ -17,12 +17,21 @@ class DriftItemSerializer(serializers.Serializer):
     found = serializers.CharField(help_text="What Bandwidth has.")
 
 
+class LocationIdField(serializers.CharField):
+    """An ID as a JSON string: a number (1e999 would read as "inf") or any other type is refused."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class ConnectSerializer(serializers.Serializer):
     """Both empty: the location holding the trunk's numbers (409 location_needed when none or several do)."""
 
-    site_id = serializers.CharField(required=False, allow_blank=True, max_length=32,
+    site_id = LocationIdField(required=False, allow_blank=True, max_length=32,
                                     help_text="The Bandwidth site ID of the location to assign the application to.")
-    sip_peer_id = serializers.CharField(required=False, allow_blank=True, max_length=32,
+    sip_peer_id = LocationIdField(required=False, allow_blank=True, max_length=32,
                                         help_text="The SIP peer (location) ID; give it with site_id.")
 
 
