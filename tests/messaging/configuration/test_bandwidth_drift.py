@@ -183,7 +183,3 @@ def test_the_periodic_task_checks_every_tenant_and_one_failing_does_not_stop_the
         stored = SmsConfiguration.objects.get(pk=globex.pk)
         assert "could not be reached" in stored.drift_error and stored.drift == PREVIOUS
 
-
-def test_the_check_is_on_beats_schedule_every_hour_by_default():
-    entry = settings.CELERY_BEAT_SCHEDULE["check-bandwidth-connections"]
-    assert entry == {"task": "messaging.check_bandwidth_connections", "schedule": 3600.0}
