@@ -87,7 +87,7 @@ def _connect(config: SmsConfiguration, *, actor, location_given: tuple[str, str]
     )
     api = AccountApi(sms_configurations.credentials_of(config))
     with _bandwidth_refusal():
-        location = _chosen_location(api, config, location_given)
+        location, missing = _chosen_location(api, config, location_given)
         existing = _existing_application(api, config.application_id)
     spec = bw.ApplicationSpec(
         name=application_name(config), callback_url=sms_configurations.webhook_url(config),
@@ -111,8 +111,9 @@ def _connect(config: SmsConfiguration, *, actor, location_given: tuple[str, str]
         bw.assign_messaging_application(api, location.site_id, location.sip_peer_id, app_id)
     now = timezone.now()
     config.bandwidth_site_id, config.bandwidth_sip_peer_id = location.site_id, location.sip_peer_id
-    config.connected_at = config.drift_checked_at = now
-    config.drift, config.drift_error = [], ""
+    # The drift check has not looked at the new application yet; only what the search saw is known.
+    config.connected_at, config.drift_checked_at = now, None
+    config.drift, config.drift_error = _numbers_drift(config, location, missing), ""
     with transaction.atomic():
         config.save(update_fields=["bandwidth_site_id", "bandwidth_sip_peer_id", "connected_at", "drift",
                                    "drift_checked_at", "drift_error", "updated_at"])
@@ -149,7 +150,17 @@ def _clean_location(site_id: str | None, sip_peer_id: str | None) -> tuple[str, 
     return site, peer
 
 
-def _chosen_location(api: AccountApi, config: SmsConfiguration, given: tuple[str, str] | None) -> bw.Location:
+def _numbers_drift(config: SmsConfiguration, location: bw.Location, missing: frozenset[str]) -> list[dict]:
+    if not missing:
+        return []
+    expected = sorted(config.trunk.numbers.values_list("number", flat=True))
+    return [{"what": f"Trunk numbers on SIP peer {location.sip_peer_id}", "expected": ", ".join(expected),
+             "found": ", ".join(number for number in expected if number not in missing)}]
+
+
+def _chosen_location(api: AccountApi, config: SmsConfiguration,
+                     given: tuple[str, str] | None) -> tuple[bw.Location, frozenset[str]]:
+    """The location to assign, and the trunk's numbers it was not seen holding (only known after a search)."""
     if given:
         site_id, peer_id = given
         site_name = next((site.name for site in bw.list_sites(api) if site.site_id == site_id), None)
@@ -160,11 +171,11 @@ def _chosen_location(api: AccountApi, config: SmsConfiguration, given: tuple[str
                 f"Bandwidth has no SIP peer {peer_id} on site {site_id} for account {config.account_id}.",
                 field="sip_peer_id",
             )
-        return bw.Location(site_id, site_name, peer_id, peer.name)
+        return bw.Location(site_id, site_name, peer_id, peer.name), frozenset()
     numbers = sorted(config.trunk.numbers.values_list("number", flat=True))
     search = bw.find_location(api, numbers)
     if len(search.locations) == 1:
-        return search.locations[0]
+        return search.locations[0], search.missing
     if search.locations:
         raise LocationNeeded(
             "Several Bandwidth locations hold the trunk's numbers: choose the one to assign the application to ("

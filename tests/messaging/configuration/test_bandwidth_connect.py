@@ -123,6 +123,14 @@ def test_no_location_holding_the_numbers_offers_every_location(bandwidth, config
     assert writes(bandwidth) == []
 
 
+def test_trunk_numbers_the_found_location_lacks_are_shown_as_drift_after_connect(
+        bandwidth, config, admin_a, second_did):
+    fake_connect(bandwidth)  # SIP peer 500 holds +19195550100 only
+    bandwidth_connect.connect(config, actor=admin_a)
+    assert SmsConfiguration.objects.get(pk=config.pk).drift == [{
+        "what": "Trunk numbers on SIP peer 500", "expected": "+19195550100, +19195550101", "found": "+19195550100"}]
+
+
 def test_a_chosen_location_is_used_without_searching_the_numbers(bandwidth, config, admin_a):
     fake_locations(bandwidth, peers=(("500", "PBX", ()),))
     bandwidth.get(APP_URL, body=application_xml())
