@@ -164,3 +164,30 @@ class OptOutInvalid(MessagingError):
     with bad lines: `fields["file"]` lists each one by line number, and nothing was imported)."""
 
     code = "invalid"
+
+
+class BandwidthRefused(MessagingError):
+    """Bandwidth refused or failed a call made for the administrator (Connect, Check now, Repair): `message` is
+    the BandwidthError's user_message, in plain words (a 403 names the missing role); nothing secret in it."""
+
+    code = "bandwidth_error"
+    http_status = 502
+
+
+class ConnectionNotAllowed(MessagingError):
+    """This configuration cannot be connected now (disabled, a legacy user past the cut-off, not connected yet)."""
+
+    code = "not_allowed"
+    http_status = 409
+
+
+class LocationNeeded(MessagingError):
+    """Connect cannot tell which Bandwidth location (site and SIP peer) to use: none or several hold the trunk's
+    numbers. `locations` are the ones to choose from (bandwidth.applications.Location)."""
+
+    code = "location_needed"
+    http_status = 409
+
+    def __init__(self, message: str, *, locations=(), **kwargs) -> None:
+        super().__init__(message, field="sip_peer_id", **kwargs)
+        self.locations = tuple(locations)

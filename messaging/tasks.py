@@ -20,6 +20,7 @@ from messaging.exceptions import (
     TransientSendError,
 )
 from messaging.services import retention
+from messaging.services.configuration import bandwidth_connect
 from messaging.services.conversations import notifications
 from messaging.services.inbound import inbox, process
 from messaging.services.inbound import media as inbound_media
@@ -166,3 +167,23 @@ def purge_expired_data() -> dict:
     """Purge the current tenant's expired callbacks, media files and messages (safe to run twice)."""
     tenant = Tenant.objects.get(schema_name=connection.schema_name)
     return retention.purge_expired_data(tenant=tenant)
+
+
+# --- Bandwidth connection ---------------------------------------------------------------------------------------
+
+@app.task(name="messaging.check_bandwidth_connections")
+def check_bandwidth_connections() -> int:
+    """Queue `check_tenant_bandwidth_connections` inside every enabled tenant (Celery beat, every
+    BANDWIDTH_DRIFT_CHECK_MINUTES): one task per tenant, so one tenant's slow or failing Bandwidth account does not
+    hold up or stop the others."""
+    queued = 0
+    for _tenant in for_each_tenant(Tenant.objects.filter(is_active=True).only("pk", "schema_name")):
+        dispatch.on_commit("messaging.check_tenant_bandwidth_connections")
+        queued += 1
+    return queued
+
+
+@app.task(name="messaging.check_tenant_bandwidth_connections", acks_late=True)
+def check_tenant_bandwidth_connections() -> int:
+    """The drift check of the current tenant's connected configurations (safe to run twice: it only overwrites)."""
+    return bandwidth_connect.check_connections()

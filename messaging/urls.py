@@ -1,6 +1,7 @@
 from django.urls import path
 
 from messaging.views import (
+    bandwidth_connection,
     compliance,
     dashboard,
     extensions,
@@ -43,6 +44,9 @@ urlpatterns = [
         "sms/<int:pk>/regenerate-webhook/", sms_configurations.regenerate_webhook, name="sms-configuration-regenerate"
     ),
     path("sms/<int:pk>/test-connection/", sms_configurations.test_connection, name="sms-configuration-test"),
+    path("sms/<int:pk>/bandwidth/connect/", bandwidth_connection.connect, name="sms-configuration-connect"),
+    path("sms/<int:pk>/bandwidth/check/", bandwidth_connection.check, name="sms-configuration-check"),
+    path("sms/<int:pk>/bandwidth/repair/", bandwidth_connection.repair, name="sms-configuration-repair"),
     path("sms/<int:pk>/callbacks/<int:event_id>/retry/", sms_configurations.retry_callback,
          name="sms-configuration-retry-callback"),
     path(

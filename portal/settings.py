@@ -578,3 +578,12 @@ CELERY_BEAT_SCHEDULE["purge-expired-data"] = {"task": "messaging.purge_expired_d
 # An automatic keyword reply goes at most once per kind, tenant number and remote number within this window, so a
 # sender repeating STOP (or a callback processed twice) does not get a reply each time.
 KEYWORD_REPLY_WINDOW_MINUTES = env_int("KEYWORD_REPLY_WINDOW_MINUTES", 60, minimum=0)
+
+# --- Issue 14, Connect to Bandwidth: the drift check (messaging/services/configuration/bandwidth_connect.py) ---
+# Every this many minutes each connected SMS configuration's Bandwidth application is compared with what the portal
+# expects (docs/operations.md); 0 turns the periodic check off ("Check now" still works).
+BANDWIDTH_DRIFT_CHECK_MINUTES = env_int("BANDWIDTH_DRIFT_CHECK_MINUTES", 60, minimum=0)
+if BANDWIDTH_DRIFT_CHECK_MINUTES:
+    CELERY_BEAT_SCHEDULE["check-bandwidth-connections"] = {
+        "task": "messaging.check_bandwidth_connections", "schedule": BANDWIDTH_DRIFT_CHECK_MINUTES * 60.0,
+    }

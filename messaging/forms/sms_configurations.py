@@ -89,3 +89,13 @@ class SmsConfigurationForm(forms.Form):
     def clean_expiration_minutes(self) -> int:
         # Empty means none; the service takes 0 for that (None would mean "unchanged").
         return self.cleaned_data["expiration_minutes"] or 0
+
+
+class ConnectLocationForm(forms.Form):
+    """Connect to Bandwidth: the location (site and SIP peer) to assign the application to; both empty lets the
+    service find the one holding the trunk's numbers. The service checks the IDs' format."""
+
+    site_id = forms.CharField(label="Site ID", required=False, max_length=32,
+                              help_text="The Bandwidth site (sub-account) ID, digits as the Bandwidth App shows it.")
+    sip_peer_id = forms.CharField(label="SIP peer ID", required=False, max_length=32,
+                                  help_text="The ID of the location (SIP peer) holding the trunk's numbers.")

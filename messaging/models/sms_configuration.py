@@ -41,6 +41,16 @@ class SmsConfiguration(models.Model):
     priority = models.CharField("Priority", max_length=8, choices=Priority.choices, blank=True, default="")
     # 0: no expiration is sent.
     expiration_minutes = models.PositiveIntegerField("Expire after (minutes)", default=0, blank=True)
+    # Connect to Bandwidth (messaging/services/configuration/bandwidth_connect.py): the location (site and SIP peer)
+    # the application was assigned to, when, and what the last drift check found.
+    bandwidth_site_id = models.CharField("Bandwidth site ID", max_length=32, blank=True)
+    bandwidth_sip_peer_id = models.CharField("Bandwidth SIP peer ID", max_length=32, blank=True)
+    connected_at = models.DateTimeField(null=True, blank=True)
+    # [{"what": ..., "expected": ..., "found": ...}], empty when Bandwidth matches what the portal expects.
+    drift = models.JSONField(default=list, blank=True)
+    drift_checked_at = models.DateTimeField(null=True, blank=True)
+    # Why the last check could not compare (credentials refused, role missing, Bandwidth unreachable).
+    drift_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -80,6 +90,10 @@ class SmsConfiguration(models.Model):
     @property
     def legacy_stopped_working(self) -> bool:
         return self.is_legacy and self.legacy_users_retired()
+
+    @property
+    def is_connected(self) -> bool:
+        return self.connected_at is not None
 
     @property
     def has_callback_credentials(self) -> bool:
