@@ -20,6 +20,7 @@ from messaging.exceptions import (
     TransientSendError,
 )
 from messaging.services import retention
+from messaging.services.compliance import registrations
 from messaging.services.conversations import notifications
 from messaging.services.inbound import inbox, process
 from messaging.services.inbound import media as inbound_media
@@ -166,3 +167,24 @@ def purge_expired_data() -> dict:
     """Purge the current tenant's expired callbacks, media files and messages (safe to run twice)."""
     tenant = Tenant.objects.get(schema_name=connection.schema_name)
     return retention.purge_expired_data(tenant=tenant)
+
+
+# --- 10DLC and toll-free status from Bandwidth --------------------------------------------------------
+
+@app.task(name="messaging.refresh_number_registrations")
+def refresh_number_registrations() -> int:
+    """Queue a registration refresh inside every active tenant (Celery beat, every
+    BANDWIDTH_REGISTRATION_REFRESH_MINUTES): one task per tenant, so one tenant's failure or slow account does not
+    hold up the others."""
+    queued = 0
+    for _tenant in for_each_tenant(Tenant.objects.filter(is_active=True).only("pk", "schema_name")):
+        dispatch.on_commit("messaging.refresh_tenant_registrations")
+        queued += 1
+    return queued
+
+
+@app.task(name="messaging.refresh_tenant_registrations", acks_late=True)
+def refresh_tenant_registrations() -> dict:
+    """Read the current tenant's numbers' 10DLC and toll-free status from Bandwidth (safe to run twice)."""
+    result = registrations.refresh_registrations()
+    return {"accounts": result.accounts, "updated": result.updated, "errors": result.errors}

@@ -578,3 +578,14 @@ CELERY_BEAT_SCHEDULE["purge-expired-data"] = {"task": "messaging.purge_expired_d
 # An automatic keyword reply goes at most once per kind, tenant number and remote number within this window, so a
 # sender repeating STOP (or a callback processed twice) does not get a reply each time.
 KEYWORD_REPLY_WINDOW_MINUTES = env_int("KEYWORD_REPLY_WINDOW_MINUTES", 60, minimum=0)
+
+# --- Issue 14, 10DLC and toll-free status from Bandwidth (messaging/services/compliance/registrations.py) ---
+# Minutes between two refreshes of every tenant's numbers from Bandwidth; 0 turns the periodic refresh off (the
+# Trunks screen's "Refresh from Bandwidth" and the API still work).
+BANDWIDTH_REGISTRATION_REFRESH_MINUTES = env_int("BANDWIDTH_REGISTRATION_REFRESH_MINUTES", 360, minimum=0)
+# Campaign Management calls per minute and Bandwidth account, across all workers (Bandwidth's and TCR's limit).
+BANDWIDTH_CAMPAIGN_API_PER_MINUTE = env_float("BANDWIDTH_CAMPAIGN_API_PER_MINUTE", 30.0, above=0)
+if BANDWIDTH_REGISTRATION_REFRESH_MINUTES:
+    CELERY_BEAT_SCHEDULE["refresh-number-registrations"] = {
+        "task": "messaging.refresh_number_registrations", "schedule": 60.0 * BANDWIDTH_REGISTRATION_REFRESH_MINUTES,
+    }
