@@ -29,6 +29,7 @@ import redis
 from django.conf import settings
 from django.utils import timezone
 
+from messaging import dispatch
 from messaging.bandwidth import campaign_classes
 from messaging.bandwidth import registrations as bandwidth
 from messaging.bandwidth.account_api import AccountApi
@@ -200,3 +201,15 @@ def campaign_api_pacer(account_id: str) -> Callable[[], None]:
             time.sleep(slot.wait)
 
     return pace
+
+
+def queue_refresh() -> None:
+    """Refresh the current tenant's numbers in a worker (the Trunks screen's button and the API): the paced
+    Campaign Management calls can take minutes, longer than a request may."""
+    dispatch.on_commit("messaging.refresh_tenant_registrations")
+
+
+REFRESH_QUEUED = (
+    "Reading 10DLC campaigns and toll-free verification from Bandwidth; the numbers show the result in a minute "
+    "or two (Bandwidth allows few campaign calls per minute)."
+)
