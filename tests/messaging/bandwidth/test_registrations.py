@@ -4,8 +4,8 @@ and each error Bandwidth may answer."""
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from responses import matchers
 from django.conf import settings
+from responses import matchers
 
 from messaging.bandwidth import (
     BandwidthAuthError,
@@ -59,7 +59,8 @@ def test_campaign_numbers_are_paged_until_total_count_and_come_back_in_e164(band
     paced = []
     numbers = api_calls.campaign_numbers(AccountApi(OAUTH), "C3DER", pace=lambda: paced.append(1))
     assert numbers == ["+19195550100", "+19195550101", "+19195550102"]
-    pages = [parse_qs(urlsplit(call.request.url).query)["page"] for call in bandwidth.calls if "/tn" in call.request.url]
+    tn_urls = [call.request.url for call in bandwidth.calls if "/tn" in call.request.url]
+    pages = [parse_qs(urlsplit(url).query)["page"] for url in tn_urls]
     assert pages == [["0"], ["1"]] and len(paced) == 2
 
 
