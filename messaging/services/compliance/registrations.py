@@ -35,6 +35,7 @@ from messaging.bandwidth import registrations as bandwidth
 from messaging.bandwidth.account_api import AccountApi
 from messaging.bandwidth.errors import BandwidthAuthError, BandwidthError, BandwidthPermissionError
 from messaging.models import PhoneNumber, SmsConfiguration
+from messaging.services.compliance import toll_free_webhooks
 from messaging.services.configuration.sms_configurations import credentials_of
 from messaging.services.outbound import rate_limit
 
@@ -113,6 +114,8 @@ def _refresh_account(api: AccountApi, numbers: list[PhoneNumber], result: Refres
                 _apply_campaign(number, membership.get(number.number), now)
                 result.updated += 1
     toll_free = [number for number in numbers if number.is_toll_free]
+    if toll_free:
+        toll_free_webhooks.ensure_subscription(api)  # status changes then arrive between two refreshes
     for position, number in enumerate(toll_free):
         try:
             verification = bandwidth.toll_free_status(api, number.number)

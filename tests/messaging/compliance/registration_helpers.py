@@ -45,3 +45,7 @@ def serve_campaigns(bandwidth, campaigns: dict[tuple[str, str, str], list[str]],
     bandwidth.get(campaigns_url(account), body=campaigns_xml(*campaigns))
     for (campaign_id, _cls, _status), numbers in campaigns.items():
         bandwidth.get(tns_url(campaign_id, account), body=tns_xml(*numbers))
+
+
+def subscriptions_url(account: str = ACCOUNT) -> str:
+    return f"{settings.BANDWIDTH_ACCOUNT_API_URL}/accounts/{account}/tollFreeVerification/webhooks/subscriptions"
