@@ -20,6 +20,7 @@ from messaging.exceptions import (
     TransientSendError,
 )
 from messaging.services import retention
+from messaging.services.compliance import registrations
 from messaging.services.configuration import bandwidth_connect
 from messaging.services.conversations import notifications
 from messaging.services.inbound import inbox, process
@@ -187,3 +188,24 @@ def check_bandwidth_connections() -> int:
 def check_tenant_bandwidth_connections() -> int:
     """The drift check of the current tenant's connected configurations (safe to run twice: it only overwrites)."""
     return bandwidth_connect.check_connections()
+
+
+# --- 10DLC and toll-free status from Bandwidth --------------------------------------------------------
+
+@app.task(name="messaging.refresh_number_registrations")
+def refresh_number_registrations() -> int:
+    """Queue a registration refresh inside every active tenant (Celery beat, every
+    BANDWIDTH_REGISTRATION_REFRESH_MINUTES): one task per tenant, so one tenant's failure or slow account does not
+    hold up the others."""
+    queued = 0
+    for _tenant in for_each_tenant(Tenant.objects.filter(is_active=True).only("pk", "schema_name")):
+        dispatch.on_commit("messaging.refresh_tenant_registrations")
+        queued += 1
+    return queued
+
+
+@app.task(name="messaging.refresh_tenant_registrations", acks_late=True)
+def refresh_tenant_registrations() -> dict:
+    """Read the current tenant's numbers' 10DLC and toll-free status from Bandwidth (safe to run twice)."""
+    result = registrations.refresh_registrations()
+    return {"accounts": result.accounts, "updated": result.updated, "errors": result.errors}

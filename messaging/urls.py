@@ -32,6 +32,7 @@ urlpatterns = [
     # Trunks
     path("trunks/", trunks.trunk_list, name="trunk-list"),
     path("trunks/add/", trunks.trunk_create, name="trunk-create"),
+    path("trunks/refresh-registrations/", trunks.refresh_registrations, name="trunk-refresh-registrations"),
     path("trunks/<int:pk>/", trunks.trunk_edit, name="trunk-edit"),
     path("trunks/<int:pk>/delete/", trunks.trunk_delete, name="trunk-delete"),
     # Message Channel > SMS/MMS

@@ -6,7 +6,9 @@ Kept free of Django so that the gunicorn master (portal/web_worker.py) can impor
 import logging
 import re
 
-WEBHOOK_TOKEN = re.compile(r"(/webhooks/bandwidth/)[^/\s?]+")
+# The messaging webhook's token (/webhooks/bandwidth/<token>/) and the toll-free verification webhook's
+# (/webhooks/bandwidth/toll-free/<tenant slug>/<token>/): the slug is kept, the token never.
+WEBHOOK_TOKEN = re.compile(r"(/webhooks/bandwidth/(?:toll-free/[^/\s?]+/)?)[^/\s?]+")
 
 
 def redact(value: str) -> str:

@@ -587,3 +587,14 @@ if BANDWIDTH_DRIFT_CHECK_MINUTES:
     CELERY_BEAT_SCHEDULE["check-bandwidth-connections"] = {
         "task": "messaging.check_bandwidth_connections", "schedule": BANDWIDTH_DRIFT_CHECK_MINUTES * 60.0,
     }
+
+# --- Issue 14, 10DLC and toll-free status from Bandwidth (messaging/services/compliance/registrations.py) ---
+# Minutes between two refreshes of every tenant's numbers from Bandwidth; 0 turns the periodic refresh off (the
+# Trunks screen's "Refresh from Bandwidth" and the API still work).
+BANDWIDTH_REGISTRATION_REFRESH_MINUTES = env_int("BANDWIDTH_REGISTRATION_REFRESH_MINUTES", 360, minimum=0)
+# Campaign Management calls per minute and Bandwidth account, across all workers (Bandwidth's and TCR's limit).
+BANDWIDTH_CAMPAIGN_API_PER_MINUTE = env_float("BANDWIDTH_CAMPAIGN_API_PER_MINUTE", 30.0, above=0)
+if BANDWIDTH_REGISTRATION_REFRESH_MINUTES:
+    CELERY_BEAT_SCHEDULE["refresh-number-registrations"] = {
+        "task": "messaging.refresh_number_registrations", "schedule": 60.0 * BANDWIDTH_REGISTRATION_REFRESH_MINUTES,
+    }

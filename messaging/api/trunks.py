@@ -2,14 +2,17 @@
 
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from messaging.models import PhoneNumber, Trunk
 from messaging.numbers import InvalidNumber, to_e164
+from messaging.services.compliance import registrations
 from messaging.services.configuration import trunks as service
 from messaging.services.configuration.trunks import NumberEntry
 from portal.forms import checked
 
+REFRESH_QUEUED = registrations.REFRESH_QUEUED
 CAMPAIGN_ID_MAX_LENGTH = PhoneNumber._meta.get_field("campaign_id").max_length
 NUMBER_OBJECT_SCHEMA = {
     "type": "object",
@@ -22,10 +25,32 @@ NUMBER_OBJECT_SCHEMA = {
 }
 
 
+REGISTRATION_FIELDS = [
+    "is_toll_free", "registration_source", "campaign_class", "campaign_status", "toll_free_status",
+    "toll_free_detail", "registration_checked_at", "registration_error", "effective_rate", "effective_rate_source",
+]
+
+
 class PhoneNumberSerializer(serializers.ModelSerializer):
+    """A DID. Its 10DLC and toll-free status as Bandwidth said it (registration_source "bandwidth") or as typed;
+    the fields after campaign_id are read-only."""
+
+    is_toll_free = serializers.BooleanField(read_only=True)
+    effective_rate = serializers.SerializerMethodField(help_text="Messages per second this number sends at.")
+    effective_rate_source = serializers.SerializerMethodField(
+        help_text="Where effective_rate comes from: set on the number, its 10DLC class, or SMS_RATE_PER_NUMBER.",
+    )
+
     class Meta:
         model = PhoneNumber
-        fields = ["number", "ten_dlc_status", "campaign_id"]
+        fields = ["number", "ten_dlc_status", "campaign_id", *REGISTRATION_FIELDS]
+        read_only_fields = REGISTRATION_FIELDS
+
+    def get_effective_rate(self, number: PhoneNumber) -> float:
+        return number.effective_rate[0]
+
+    def get_effective_rate_source(self, number: PhoneNumber) -> str:
+        return number.effective_rate[1]
 
 
 class TrunkSerializer(serializers.ModelSerializer):
@@ -104,6 +129,14 @@ class TrunkViewSet(viewsets.ModelViewSet):
     def destroy(self, request, *args, **kwargs):
         service.delete_trunk(user=request.user, trunk=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=None, responses={202: {"type": "object", "properties": {"detail": {"type": "string"}}}})
+    @action(detail=False, methods=["post"], url_path="refresh-registrations", url_name="refresh-registrations")
+    def refresh_registrations(self, request):
+        """Read every number's 10DLC campaign and toll-free verification from Bandwidth again, in a worker: the
+        numbers show the result (registration_checked_at, registration_error) when it is done."""
+        registrations.queue_refresh()
+        return Response({"detail": REFRESH_QUEUED}, status=status.HTTP_202_ACCEPTED)
 
     def _output(self, trunk: Trunk) -> dict:
         # Reloaded so the numbers are the stored ones, not the list prefetched before the write.

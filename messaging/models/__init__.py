@@ -9,6 +9,7 @@ from messaging.models.notification import NotificationSent
 from messaging.models.recipient import MessageRecipient
 from messaging.models.rules import InboundRule, OutboundRule
 from messaging.models.sms_configuration import SmsConfiguration
+from messaging.models.toll_free import TollFreeSubscription
 from messaging.models.trunk import PhoneNumber, Trunk
 from messaging.models.webhook_event import WebhookEvent
 
@@ -17,5 +18,5 @@ __all__ = [
     "IdempotentRequest", "InboxPreference", "InboundRule", "Message", "MessageMedia", "MessageRecipient",
     "NotificationSent", "OptOut",
     "ComplianceSettings", "KeywordKind", "KeywordReplySent", "NumberKeywordReply",
-    "OutboundRule", "PhoneNumber", "SmsConfiguration", "Trunk", "WebhookEvent",
+    "OutboundRule", "PhoneNumber", "SmsConfiguration", "TollFreeSubscription", "Trunk", "WebhookEvent",
 ]

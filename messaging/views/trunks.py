@@ -2,11 +2,13 @@
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 
 from messaging.exceptions import MessagingError
 from messaging.forms.trunks import TrunkForm, trunk_initial
 from messaging.models import Trunk
 from messaging.selectors import configuration as configuration_selectors
+from messaging.services.compliance import registrations
 from messaging.services.configuration import trunks as service
 from portal.forms import show_service_error
 
@@ -17,6 +19,13 @@ def trunk_list(request):
         request, "messaging/trunks/list.html",
         {"trunks": trunks, "unregistered_numbers": configuration_selectors.list_numbers_needing_10dlc()},
     )
+
+
+@require_POST
+def refresh_registrations(request):
+    registrations.queue_refresh()
+    messages.info(request, registrations.REFRESH_QUEUED)
+    return redirect("messaging:trunk-list")
 
 
 def trunk_create(request):

@@ -8,7 +8,7 @@ from django.db import connection, transaction
 
 from accounts.services.two_factor import rotate_device_keys
 from messaging.fields import rotate
-from messaging.models import SmsConfiguration
+from messaging.models import SmsConfiguration, TollFreeSubscription
 from tenants.models import Tenant
 from tenants.schemas import for_each_tenant
 
@@ -40,4 +40,9 @@ class Command(BaseCommand):
                     [rotate(password), rotate(callback_password or ""), pk],
                 )
                 count += int(bool(password)) + int(bool(callback_password))
+            table = TollFreeSubscription._meta.db_table
+            cursor.execute(f"SELECT id, password FROM {table} FOR UPDATE")
+            for pk, password in cursor.fetchall():
+                cursor.execute(f"UPDATE {table} SET password = %s WHERE id = %s", [rotate(password), pk])
+                count += int(bool(password))
         return count

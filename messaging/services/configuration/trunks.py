@@ -249,8 +249,10 @@ def _write_numbers(trunk: Trunk, wanted: list[NumberEntry]) -> None:
                 campaign_id=entry.campaign_id,
             )
         elif (number.ten_dlc_status, number.campaign_id) != (entry.ten_dlc_status, entry.campaign_id):
+            # Typed over what Bandwidth said: the admin's values count until the next refresh reads Bandwidth.
             number.ten_dlc_status, number.campaign_id = entry.ten_dlc_status, entry.campaign_id
-            number.save(update_fields=["ten_dlc_status", "campaign_id"])
+            number.registration_source = PhoneNumber.RegistrationSource.TYPED
+            number.save(update_fields=["ten_dlc_status", "campaign_id", "registration_source"])
 
 
 def _describe_numbers(trunk: Trunk) -> list[str]:

@@ -132,11 +132,13 @@ def check_text(text: str, *, has_media: bool) -> None:
         )
 
 
-# The recipients who opted out of the sender, and the sender's 10DLC status (NULL: not one of our DIDs).
+# The recipients who opted out of the sender, and the sender's 10DLC status and where it comes from (NULL: not one
+# of our DIDs).
 _SENDER_SQL = (
     f'SELECT ARRAY(SELECT remote_number FROM "{OptOut._meta.db_table}" WHERE number = %(number)s '
     f'AND remote_number = ANY(%(to)s)), '
-    f'(SELECT ten_dlc_status FROM "{PhoneNumber._meta.db_table}" WHERE number = %(number)s)'
+    f'(SELECT ARRAY[ten_dlc_status, registration_source] FROM "{PhoneNumber._meta.db_table}" '
+    f'WHERE number = %(number)s)'
 )
 
 
@@ -146,9 +148,10 @@ def check_sender(*, from_number: str, to: list[str]) -> list[str]:
     keep (an unregistered 10DLC sender)."""
     with connection.cursor() as cursor:
         cursor.execute(_SENDER_SQL, {"number": from_number, "to": to})
-        opted_out, ten_dlc_status = cursor.fetchone()
+        opted_out, registration = cursor.fetchone()
     check_opt_outs(from_number=from_number, to=to, opted_out=set(opted_out))
-    number = None if ten_dlc_status is None else PhoneNumber(number=from_number, ten_dlc_status=ten_dlc_status)
+    number = None if registration is None else PhoneNumber(
+        number=from_number, ten_dlc_status=registration[0], registration_source=registration[1])
     return ten_dlc_warnings(from_number, number=number)
 
 
@@ -174,13 +177,15 @@ def ten_dlc_warnings(from_number: str, *, number: PhoneNumber | None) -> list[st
         problem = (f"{from_number} is a US long code that is not one of this tenant's DIDs, so its 10DLC "
                    "registration is unknown")
     elif number.needs_10dlc_registration:
-        problem = f"{from_number} is a US long code marked “{number.get_ten_dlc_status_display()}” for 10DLC"
+        from_bandwidth = number.registration_source == PhoneNumber.RegistrationSource.BANDWIDTH
+        said = "Bandwidth reports" if from_bandwidth else "marked"
+        problem = f"{from_number} is a US long code {said} “{number.get_ten_dlc_status_display()}” for 10DLC"
     else:
         return []
     if getattr(connection.tenant, "refuse_unregistered_10dlc", False):
         raise SendRefused(
             f"{problem}. This tenant refuses sends from unregistered 10DLC numbers: register the number's "
-            "campaign with Bandwidth and mark it registered on the Trunks page.",
+            "campaign with Bandwidth, then press Refresh from Bandwidth (or mark it registered) on the Trunks page.",
             code="unregistered_10dlc",
         )
     return [f"{problem}: US carriers may block or filter this message (error 4773 and similar) until it is registered."]

@@ -20,16 +20,21 @@ def payload(**overrides) -> dict:
 acme_rows = rows_of(Trunk, PhoneNumber)
 
 
+def typed(numbers: list[dict]) -> list[dict]:
+    """The writable part of each number (the registration fields read from Bandwidth are tested on their own)."""
+    return [{key: number[key] for key in ("number", "ten_dlc_status", "campaign_id")} for number in numbers]
+
+
 def test_list_shows_numbers_as_objects(api_a, raleigh):
     body = api_a.get(TRUNKS).json()
     assert body["count"] == 1
-    assert body["results"][0] == {
-        "id": raleigh.pk, "name": "BW Raleigh", "host": "sip.bandwidth.example", "enabled": True,
-        "numbers": [
-            {"number": "+19195550100", "ten_dlc_status": "registered", "campaign_id": "CABC123"},
-            {"number": "+19195550101", "ten_dlc_status": "not_registered", "campaign_id": ""},
-        ],
-    }
+    trunk = body["results"][0]
+    assert {key: trunk[key] for key in ("id", "name", "host", "enabled")} == {
+        "id": raleigh.pk, "name": "BW Raleigh", "host": "sip.bandwidth.example", "enabled": True}
+    assert typed(trunk["numbers"]) == [
+        {"number": "+19195550100", "ten_dlc_status": "registered", "campaign_id": "CABC123"},
+        {"number": "+19195550101", "ten_dlc_status": "not_registered", "campaign_id": ""},
+    ]
 
 
 def test_create_takes_strings_or_objects_in_any_format_and_stores_e164(api_a, tenant_a):
@@ -39,7 +44,7 @@ def test_create_takes_strings_or_objects_in_any_format_and_stores_e164(api_a, te
     assert response.status_code == 201, response.json()
     body = response.json()
     assert body["host"] == "192.0.2.11, 192.0.2.10"
-    assert body["numbers"] == [
+    assert typed(body["numbers"]) == [
         {"number": "+19195550100", "ten_dlc_status": "not_registered", "campaign_id": ""},
         {"number": "+19195550101", "ten_dlc_status": "not_registered", "campaign_id": ""},
         {"number": "+19195550102", "ten_dlc_status": "pending", "campaign_id": ""},
@@ -93,7 +98,7 @@ def test_partial_update_changes_only_what_is_given_and_keeps_statuses(api_a, ten
     assert response.status_code == 200, response.json()
     body = response.json()
     assert body["host"] == "sip.bandwidth.example" and body["enabled"] is False
-    assert body["numbers"] == [
+    assert typed(body["numbers"]) == [
         {"number": "+19195550100", "ten_dlc_status": "registered", "campaign_id": "CABC123"},
         {"number": "+19195550102", "ten_dlc_status": "not_registered", "campaign_id": ""},
     ]
@@ -107,7 +112,7 @@ def test_update_replaces_fields_and_audits_them(api_a, tenant_a, raleigh):
     response = api_a.put(f"{TRUNKS}{raleigh.pk}/", body, format="json")
     assert response.status_code == 200, response.json()
     assert response.json()["host"] == "2001:db8::1"
-    assert response.json()["numbers"] == [
+    assert typed(response.json()["numbers"]) == [
         {"number": "+19195550101", "ten_dlc_status": "registered", "campaign_id": "CDEF456"}
     ]
     with tenant_context(tenant_a):

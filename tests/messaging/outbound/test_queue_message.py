@@ -127,3 +127,10 @@ def test_refused_route_stores_nothing(acme):
     with pytest.raises(SendRefused):
         queue_message(extension=acme.ext.blocked, to=[RECIPIENT], text="Hello")
     assert not Message.objects.exists()
+
+
+def test_the_10dlc_warning_says_when_the_status_is_bandwidths(acme):
+    PhoneNumber.objects.filter(number=DID).update(ten_dlc_status=PhoneNumber.TenDlcStatus.PENDING,
+                                                  registration_source=PhoneNumber.RegistrationSource.BANDWIDTH)
+    message = queue_message(extension=acme.ext.sales, to=[RECIPIENT], text="Hello")
+    assert message.warnings[0].startswith(f"{DID} is a US long code Bandwidth reports “Pending” for 10DLC")
