@@ -2,6 +2,7 @@ from django.urls import path
 
 from messaging.views import (
     compliance,
+    connection_tests,
     dashboard,
     extensions,
     inbox,
@@ -43,6 +44,11 @@ urlpatterns = [
         "sms/<int:pk>/regenerate-webhook/", sms_configurations.regenerate_webhook, name="sms-configuration-regenerate"
     ),
     path("sms/<int:pk>/test-connection/", sms_configurations.test_connection, name="sms-configuration-test"),
+    path("sms/<int:pk>/tests/", connection_tests.connection_test_start, name="sms-configuration-test-message"),
+    path("sms/<int:pk>/tests/<int:test_id>/", connection_tests.connection_test_report,
+         name="sms-configuration-test-message-report"),
+    path("sms/<int:pk>/tests/<int:test_id>/status/", connection_tests.connection_test_status,
+         name="sms-configuration-test-message-status"),
     path("sms/<int:pk>/callbacks/<int:event_id>/retry/", sms_configurations.retry_callback,
          name="sms-configuration-retry-callback"),
     path(
