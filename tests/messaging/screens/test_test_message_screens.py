@@ -74,6 +74,8 @@ def test_the_test_message_is_in_messages_like_any_other(acme, client_a):
     start(acme, client_a)
     message = in_acme(acme, lambda: Message.objects.get())
     assert f"/t/acme/messages/{message.pk}/" in client_a.get("/t/acme/messages/").content.decode()
+    detail = client_a.get(f"/t/acme/messages/{message.pk}/")
+    assert detail.status_code == 200 and "Hello from the test" in detail.content.decode()
 
 
 def test_a_typed_number_is_used_instead_of_the_choice(acme, client_a):
