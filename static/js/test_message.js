@@ -19,7 +19,7 @@
     report.dataset.state = data.state;
     var summary = document.getElementById("test-summary");
     summary.textContent = data.summary;
-    summary.className = data.state === "passed" ? "ok" : (data.state === "running" ? "muted" : "err");
+    summary.className = "test-summary " + data.state;
     data.steps.forEach(function (step) {
       var item = report.querySelector('[data-step="' + step.key + '"]');
       if (!item) { return; }

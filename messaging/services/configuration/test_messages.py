@@ -269,6 +269,6 @@ def _outcome(steps: list[Step], test: ConnectionTest, now: datetime) -> tuple[st
     if not waiting:
         return "passed", "Every step went through: sending and callbacks work."
     if now - test.started_at <= GIVE_UP_AFTER:
-        return "running", f"Waiting: {waiting[0].title.lower()}."
+        return "running", f"Waiting: {waiting[0].title}."
     return "no_answer", (f"No answer within {GIVE_UP_AFTER.seconds // 60} minutes at “{waiting[0].title}”: see "
                          "what to check below. A late answer still shows here; you may start another test.")
