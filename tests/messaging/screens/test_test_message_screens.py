@@ -1,11 +1,14 @@
 """Send test message on the SMS configuration's page, its step report and the report's JSON (polled by
 static/js/test_message.js): what the admin sees, odd inputs, and 404 for anyone else."""
 
+import threading
 from urllib.parse import quote
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.test import Client
+from django_tenants.utils import tenant_context
 
 from messaging.models import ConnectionTest, Message
 from messaging.services.outbound.deliver import deliver_message
@@ -21,7 +24,7 @@ from tests.messaging.factories import (
     receive_callbacks,
 )
 
-pytestmark = pytest.mark.django_db
+# No module-wide django_db mark: `acme` brings the test transaction, `committed_acme` commits instead.
 
 
 def paths(acme, test=None) -> dict[str, str]:
@@ -142,3 +145,32 @@ def test_extension_user_gets_404(acme, client_a, tenant_a):
         assert client.get(path).status_code == 404
     assert start(acme, client).status_code == 404
     assert in_acme(acme, lambda: ConnectionTest.objects.count()) == 1
+
+
+def test_two_presses_at_the_same_moment_start_one_test(committed_acme, published):
+    user = get_user_model().objects.get(username="admin_a")
+    clients = [Client() for _ in range(2)]
+    for client in clients:
+        client.force_login(user)
+    connection.set_schema_to_public()
+    barrier, answers = threading.Barrier(2), []
+
+    def press(client):
+        try:
+            barrier.wait()
+            answers.append(start(committed_acme, client))
+        except BaseException as exc:  # kept for the test: an exception in a thread cannot fail it
+            answers.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=press, args=(client,)) for client in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    with tenant_context(committed_acme.tenant):
+        assert ConnectionTest.objects.count() == 1 and Message.objects.count() == 1
+    assert sorted(answer.status_code for answer in answers) == [200, 302], answers
+    refused = next(answer for answer in answers if answer.status_code == 200)
+    assert "is still running" in refused.content.decode()
