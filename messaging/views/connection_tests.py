@@ -56,13 +56,8 @@ def connection_test_report(request, pk, test_id):
 @require_GET
 def connection_test_status(request, pk, test_id):
     """The report as JSON, for the page's polling (every 2 s while it runs); times also as the page shows them."""
-    data = _report(_configuration(pk), test_id).as_dict()
-    for step in data["steps"]:
-        step["at_text"] = _shown(step["at"])
+    report = _report(_configuration(pk), test_id)
+    data = report.as_dict()
+    for shown, step in zip(data["steps"], report.steps, strict=True):
+        shown["at_text"] = timezone.localtime(step.at).strftime("%H:%M:%S %Z") if step.at else ""
     return JsonResponse(data, headers={"Cache-Control": "no-store"})
-
-
-def _shown(iso: str | None) -> str:
-    if iso is None:
-        return ""
-    return timezone.localtime(timezone.datetime.fromisoformat(iso)).strftime("%H:%M:%S %Z")

@@ -143,8 +143,7 @@ def _check_limits(configuration: SmsConfiguration) -> None:
 
 def get_test(*, configuration: SmsConfiguration, test_id: int) -> ConnectionTest:
     """The test of this configuration; ConnectionTest.DoesNotExist otherwise."""
-    return ConnectionTest.objects.select_related("message", "inbound_message").get(
-        configuration=configuration, pk=test_id)
+    return ConnectionTest.objects.get(configuration=configuration, pk=test_id)
 
 
 def report_test_message(*, test: ConnectionTest) -> ConnectionTestReport:
