@@ -90,6 +90,15 @@ class SendRefused(MessagingError):
     http_status = 409
 
 
+class TestMessageRefused(MessagingError):
+    """Send test message was refused before anything was stored: `test_running` (one test per configuration at
+    a time) or `too_many_tests` (the hourly limit)."""
+
+    __test__ = False  # not a pytest test class, despite its name
+    code = "test_refused"
+    http_status = 409
+
+
 class IdempotencyKeyInvalid(MessagingError):
     """An `Idempotency-Key` that is not 1 to 255 printable ASCII characters."""
 

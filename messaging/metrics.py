@@ -10,6 +10,7 @@ from django.db import connection
 
 from messaging.bandwidth import BandwidthError, BandwidthOutcomeUnknown, describe_error
 from messaging.models import WebhookEvent
+from messaging.selectors.callback_silence import list_callback_silences
 from portal import metrics
 from portal.logs import tenant_label
 
@@ -68,6 +69,13 @@ def report_failed_callbacks() -> None:
     one count on the failed rows, not a query per scrape)."""
     failed = WebhookEvent.objects.filter(state=WebhookEvent.State.FAILED).count()
     metrics.gauge("portal_callbacks_failed_now", failed, tenant=tenant_label(connection.schema_name))
+
+
+def report_callback_silences() -> None:
+    """The current tenant's SMS configurations whose "no callbacks" alarm is on (selectors/callback_silence.py),
+    as a gauge, with the tenant counts (every 5 min)."""
+    metrics.gauge("portal_callback_silence_alarms", len(list_callback_silences()),
+                  tenant=tenant_label(connection.schema_name))
 
 
 def callback_failed() -> None:

@@ -3,6 +3,7 @@ from django.urls import path
 from messaging.views import (
     bandwidth_connection,
     compliance,
+    connection_tests,
     dashboard,
     extensions,
     inbox,
@@ -48,6 +49,11 @@ urlpatterns = [
     path("sms/<int:pk>/bandwidth/connect/", bandwidth_connection.connect, name="sms-configuration-connect"),
     path("sms/<int:pk>/bandwidth/check/", bandwidth_connection.check, name="sms-configuration-check"),
     path("sms/<int:pk>/bandwidth/repair/", bandwidth_connection.repair, name="sms-configuration-repair"),
+    path("sms/<int:pk>/tests/", connection_tests.connection_test_start, name="sms-configuration-test-message"),
+    path("sms/<int:pk>/tests/<int:test_id>/", connection_tests.connection_test_report,
+         name="sms-configuration-test-message-report"),
+    path("sms/<int:pk>/tests/<int:test_id>/status/", connection_tests.connection_test_status,
+         name="sms-configuration-test-message-status"),
     path("sms/<int:pk>/callbacks/<int:event_id>/retry/", sms_configurations.retry_callback,
          name="sms-configuration-retry-callback"),
     path(

@@ -96,6 +96,9 @@ GAUGES: dict[str, tuple[str, tuple[str, ...]]] = {
                                  ("tenant",)),
     "portal_callbacks_failed_now": ("Callbacks in the failed state (waiting for Retry), by tenant (refreshed "
                                     "with the tenant counts, every 5 minutes).", ("tenant",)),
+    "portal_callback_silence_alarms": ("SMS configurations sending without callbacks (the tenant home's alarm: "
+                                       "CALLBACK_SILENCE_ALARM_MINUTES), by tenant (refreshed with the tenant "
+                                       "counts, every 5 minutes).", ("tenant",)),
 }
 
 _buffer: dict[tuple[str, tuple[str, ...]], float] = defaultdict(float)

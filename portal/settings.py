@@ -478,6 +478,9 @@ MMS_ALLOWED_TYPES = env_subset(
 WEBHOOK_MAX_BODY_BYTES = 1024 * 1024
 # A stored callback whose processing crashed this many times is marked failed (shown, with Retry).
 WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 5, minimum=1)
+# The tenant home's alarm: messages Bandwidth accepted this many minutes ago still have no receipt, and no
+# callback reached their configuration since (messaging/selectors/callback_silence.py).
+CALLBACK_SILENCE_ALARM_MINUTES = env_int("CALLBACK_SILENCE_ALARM_MINUTES", 30, minimum=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = max(WEBHOOK_MAX_BODY_BYTES + 1, 2_621_440)
 
 # E-mail (the Inbox's notification of new inbound messages): Django's e-mail framework, SMTP by default.

@@ -17,6 +17,7 @@ def refresh_tenant_counts() -> dict[str, int]:
     counts = count_tenant_objects()
     Tenant.objects.filter(schema_name=connection.schema_name).update(counts=counts)
     message_metrics.report_failed_callbacks()
+    message_metrics.report_callback_silences()
     return counts
 
 

@@ -3,12 +3,14 @@
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from messaging.models import SmsConfiguration, Trunk
+from messaging.models import ConnectionTest, SmsConfiguration, Trunk
 from messaging.selectors import configuration as configuration_selectors
-from messaging.services.configuration import bandwidth_connect
+from messaging.services.configuration import bandwidth_connect, test_messages
 from messaging.services.configuration import sms_configurations as service
+from messaging.services.outbound.compose import MAX_TEXT_LENGTH
 
 
 class DriftItemSerializer(serializers.Serializer):
@@ -79,6 +81,39 @@ class SmsConfigurationSerializer(serializers.ModelSerializer):
 
     def get_webhook_url(self, configuration) -> str:
         return self.context.get("webhook_urls", {}).get(configuration.pk) or service.webhook_url(configuration)
+
+
+class TestMessageRequestSerializer(serializers.Serializer):
+    from_number = serializers.CharField(max_length=16, help_text="A DID of the configuration's trunk (E.164).")
+    to = serializers.CharField(max_length=32, help_text="One of the tenant's numbers (the test then also waits for "
+                                                        "the inbound message) or any number, E.164.")
+    text = serializers.CharField(max_length=MAX_TEXT_LENGTH, required=False, allow_blank=True, trim_whitespace=False,
+                                 help_text="Empty: “Test message from PBX portal (<tenant>)”.")
+
+
+class TestStepSerializer(serializers.Serializer):
+    key = serializers.ChoiceField(choices=["accepted", "sending", "delivered", "inbound"])
+    title = serializers.CharField()
+    state = serializers.ChoiceField(choices=["done", "failed", "waiting", "skipped"])
+    at = serializers.DateTimeField(allow_null=True)
+    detail = serializers.CharField()
+    advice = serializers.CharField(help_text="What to check, once the step has waited over 60 s.")
+
+
+class TestMessageReportSerializer(serializers.Serializer):
+    """For the schema only: the answer is the service's report (test_messages.ConnectionTestReport.as_dict)."""
+
+    id = serializers.IntegerField()
+    configuration = serializers.IntegerField()
+    message = serializers.IntegerField()
+    from_number = serializers.CharField()
+    to = serializers.CharField()
+    started_at = serializers.DateTimeField()
+    finished_at = serializers.DateTimeField(allow_null=True)
+    inbound_message = serializers.IntegerField(allow_null=True)
+    state = serializers.ChoiceField(choices=["running", "passed", "failed", "no_answer"])
+    summary = serializers.CharField()
+    steps = TestStepSerializer(many=True)
 
 
 class SmsConfigurationViewSet(viewsets.ModelViewSet):
@@ -159,3 +194,23 @@ class SmsConfigurationViewSet(viewsets.ModelViewSet):
     def _answer(self, request, configuration):
         fresh = self.get_queryset().get(pk=configuration.pk)
         return Response(self.get_serializer(fresh, context={"request": request}).data)
+
+    @extend_schema(request=TestMessageRequestSerializer, responses={201: TestMessageReportSerializer})
+    @action(detail=True, methods=["post"], url_path="test-message")
+    def test_message(self, request, pk=None):
+        configuration = self.get_object()
+        incoming = TestMessageRequestSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        test = test_messages.start_test_message(configuration=configuration, user=request.user,
+                                                **incoming.validated_data)
+        return Response(test_messages.report_test_message(test=test).as_dict(), status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: TestMessageReportSerializer})
+    @action(detail=True, methods=["get"], url_path=r"test-message/(?P<test_id>[0-9]{1,18})")
+    def test_message_report(self, request, pk=None, test_id=None):
+        configuration = self.get_object()
+        try:
+            test = test_messages.get_test(configuration=configuration, test_id=int(test_id))
+        except ConnectionTest.DoesNotExist:
+            raise NotFound("No such test.") from None
+        return Response(test_messages.report_test_message(test=test).as_dict())

@@ -1,5 +1,6 @@
 from messaging.models.audit import AuditEntry
 from messaging.models.compliance import ComplianceSettings, KeywordKind, KeywordReplySent, NumberKeywordReply
+from messaging.models.connection_test import ConnectionTest
 from messaging.models.conversation import Conversation, ConversationRead, InboxPreference
 from messaging.models.extension import Extension
 from messaging.models.extension_user import ExtensionAssignment
@@ -14,7 +15,7 @@ from messaging.models.trunk import PhoneNumber, Trunk
 from messaging.models.webhook_event import WebhookEvent
 
 __all__ = [
-    "AuditEntry", "Conversation", "ConversationRead", "Extension", "ExtensionAssignment",
+    "AuditEntry", "ConnectionTest", "Conversation", "ConversationRead", "Extension", "ExtensionAssignment",
     "IdempotentRequest", "InboxPreference", "InboundRule", "Message", "MessageMedia", "MessageRecipient",
     "NotificationSent", "OptOut",
     "ComplianceSettings", "KeywordKind", "KeywordReplySent", "NumberKeywordReply",

@@ -82,6 +82,10 @@ class Message(models.Model):
                          condition=models.Q(direction="in", unrouted=True)),
             # The Inbox's search in message text (icontains is UPPER(text) LIKE); needs pg_trgm (migration 0016).
             GinIndex(OpClass(Upper("text"), name="gin_trgm_ops"), name="message_text_trgm"),
+            # The tenant home's "no callbacks" alarm: messages Bandwidth took and no receipt has settled yet
+            # (selectors/callback_silence.py). Few rows at any time, whatever the size of the log.
+            models.Index(fields=["sms_configuration", "-sent_at"], name="message_awaiting_receipt",
+                         condition=models.Q(status="sent")),
         ]
         constraints = [
             # A group message reaches each of our numbers as its own event: one carrier message, one row,

@@ -1,6 +1,8 @@
+from django.conf import settings
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
+from messaging.selectors import callback_silence
 from messaging.selectors import configuration as configuration_selectors
 from tenants.access import EXTENSION_ROLE
 
@@ -8,7 +10,11 @@ from tenants.access import EXTENSION_ROLE
 def dashboard(request):
     if request.tenant_role == EXTENSION_ROLE:
         return redirect("messaging:inbox")
-    return render(request, "messaging/dashboard.html", {"counts": configuration_selectors.count_tenant_objects()})
+    return render(request, "messaging/dashboard.html", {
+        "counts": configuration_selectors.count_tenant_objects(),
+        "callback_silences": callback_silence.list_callback_silences(),
+        "callback_silence_minutes": settings.CALLBACK_SILENCE_ALARM_MINUTES,
+    })
 
 
 def audit_log(request):

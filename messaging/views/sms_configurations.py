@@ -10,6 +10,7 @@ from messaging.models import SmsConfiguration, WebhookEvent
 from messaging.selectors import configuration as configuration_selectors
 from messaging.services.configuration import sms_configurations as service
 from messaging.services.inbound import process
+from messaging.views import connection_tests
 from portal.exceptions import PortalError
 from portal.forms import show_service_error
 
@@ -75,6 +76,7 @@ def configuration_detail(request, pk):
             "recent_callbacks": configuration_selectors.list_recent_callbacks(configuration_id=configuration.pk),
             "failed_callbacks": configuration_selectors.list_failed_callbacks(configuration_id=configuration.pk),
             "unregistered_numbers": configuration_selectors.list_numbers_needing_10dlc(),
+            "test_message": connection_tests.panel(configuration),
         },
     )
 

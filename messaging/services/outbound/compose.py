@@ -20,7 +20,7 @@ from messaging import dispatch
 from messaging import metrics as message_metrics
 from messaging.bandwidth import count_segments
 from messaging.exceptions import MessageInvalid, SendRefused
-from messaging.models import Extension, Message, MessageRecipient, OptOut, PhoneNumber
+from messaging.models import Extension, Message, MessageRecipient, OptOut, PhoneNumber, SmsConfiguration
 from messaging.services.conversations import threads
 from messaging.services.outbound import routing
 from messaging.services.outbound.media import check_media, store_media
@@ -66,23 +66,34 @@ def queue_message(
     route = routing.outbound_route(extension=extension, to=to, from_number=from_number)
     check_group_size(route.to)
     warnings = check_sender(from_number=route.from_number, to=route.to)
+    return store_queued_message(configuration=route.configuration, from_number=route.from_number, to=route.to,
+                                text=text, warnings=warnings, extension=extension, items=items)
+
+
+def store_queued_message(
+    *, configuration: SmsConfiguration, from_number: str, to: list[str], text: str, warnings: list[str],
+    extension: Extension | None = None, items: Sequence = (),
+) -> Message:
+    """Store a checked outbound message as queued, with its recipients, attachments and conversation, and start
+    its delivery after commit. The one place a send is written: queue_message, and Send test message
+    (services/configuration/test_messages.py), which picks configuration and sender itself."""
     with transaction.atomic():
         message = Message.objects.create(
             direction=Message.Direction.OUTBOUND,
             status=Message.Status.QUEUED,
             extension=extension,
-            sms_configuration=route.configuration,
-            from_number=route.from_number,
-            to_numbers=route.to,
+            sms_configuration=configuration,
+            from_number=from_number,
+            to_numbers=to,
             text=text,
             segments=count_segments(text).segments,
             warnings=warnings,
             next_attempt_at=timezone.now(),
         )
         MessageRecipient.objects.bulk_create(
-            [MessageRecipient(message=message, number=number) for number in dict.fromkeys(route.to)])
+            [MessageRecipient(message=message, number=number) for number in dict.fromkeys(to)])
         store_media(message, items)
-        threads.join_conversation(message, extensions=[extension])
+        threads.join_conversation(message, extensions=[extension] if extension else [])
         message_metrics.message_status("queued")
         # Published while the tenant is current, so the task runs in this tenant's schema.
         dispatch.on_commit("messaging.deliver_message", message.pk)
