@@ -41,6 +41,8 @@ def demo(django_db_setup, django_db_blocker, tmp_path):
     simulator = Simulator(SimulatorConfig(port=0, seed=7, callback_delay_ms=300)).start()
     queue = f"demo-{uuid.uuid4().hex[:8]}"
     env = {"BANDWIDTH_MESSAGING_API_URL": simulator.api_url, "BANDWIDTH_OAUTH_TOKEN_URL": simulator.token_url,
+           "BANDWIDTH_DASHBOARD_API_URL": f"{simulator.base_url}/api",
+           "BANDWIDTH_ACCOUNT_API_URL": f"{simulator.base_url}/api/v2",
            "CELERY_TASK_DEFAULT_QUEUE": queue, "MEDIA_ROOT": str(tmp_path / "media")}
     with django_db_blocker.unblock():
         try:
