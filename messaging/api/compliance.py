@@ -124,9 +124,12 @@ class PhoneNumberFormField(forms.CharField):
             raise forms.ValidationError(str(exc), code="invalid") from None
 
 
+class PhoneNumberFilter(filters.CharFilter):
+    field_class = PhoneNumberFormField
+
+
 class NumberRepliesFilter(filters.FilterSet):
-    number = documented(filters.CharFilter(field_class=PhoneNumberFormField, max_length=32,
-                                           help_text="A phone number in any format: only its row."),
+    number = documented(PhoneNumberFilter(max_length=32, help_text="A phone number in any format: only its row."),
                         {"type": "string", "maxLength": 32})
 
     class Meta:
