@@ -60,7 +60,7 @@ def _keywords(kind: str) -> KeywordListField:
 
 
 def _reply(kind: str) -> ReplyTextField:
-    return ReplyTextField(help_text=f"The automatic reply to an {kind} keyword, at most {REPLY_MAX_LENGTH} "
+    return ReplyTextField(help_text=f"The automatic reply to {kind} keyword, at most {REPLY_MAX_LENGTH} "
                           "characters (surrounding blanks dropped, a line break is one \\n); empty: no reply.")
 
 
@@ -68,23 +68,23 @@ class ComplianceSettingsSerializer(serializers.Serializer):
     opt_out_keywords = _keywords("opt-out")
     opt_in_keywords = _keywords("opt-in")
     help_keywords = _keywords("help")
-    opt_out_reply = _reply("opt-out")
-    opt_in_reply = _reply("opt-in")
-    help_reply = _reply("help")
+    opt_out_reply = _reply("an opt-out")
+    opt_in_reply = _reply("an opt-in")
+    help_reply = _reply("a help")
     updated_at = serializers.DateTimeField(read_only=True)
 
 
 def _reply_or_tenants(kind: str) -> ReplyTextField:
     return ReplyTextField(required=False, allow_null=True, default=None, help_text=(
-        f"This number's reply to an {kind} keyword (at most {REPLY_MAX_LENGTH} characters); null or missing: "
+        f"This number's reply to {kind} keyword (at most {REPLY_MAX_LENGTH} characters); null or missing: "
         "the tenant's reply; empty: no reply from this number."))
 
 
 class NumberRepliesSerializer(serializers.Serializer):
     number = serializers.CharField(read_only=True, help_text="The tenant's number, in E.164.")
-    opt_out_reply = _reply_or_tenants("opt-out")
-    opt_in_reply = _reply_or_tenants("opt-in")
-    help_reply = _reply_or_tenants("help")
+    opt_out_reply = _reply_or_tenants("an opt-out")
+    opt_in_reply = _reply_or_tenants("an opt-in")
+    help_reply = _reply_or_tenants("a help")
 
 
 class ComplianceSettingsView(APIView):
