@@ -41,10 +41,11 @@ class ReplyField(forms.CharField):
 
 
 def segments_of(text: str | None) -> str:
-    """A reply's size as the screen shows it (static/js/segments.js writes the same words as one types)."""
-    info = count_segments(text or "")
+    """A reply's size as stored, in the screen's words (static/js/segments.js writes the same as one types)."""
+    text = service.reply_as_stored(text or "")
+    info = count_segments(text)
     plural = "" if info.segments == 1 else "s"
-    return f"{len(text or '')} characters · {info.segments} segment{plural} ({info.encoding})"
+    return f"{len(text)} characters · {info.segments} segment{plural} ({info.encoding})"
 
 
 class ComplianceForm(forms.Form):

@@ -36,10 +36,15 @@ def normalise_keywords(words: Iterable[str]) -> list[str]:
     return found
 
 
+def reply_as_stored(text: str) -> str:
+    """A reply text as it would be stored: a line break is one character (\\n, as Compose sends it), surrounding
+    blanks dropped. static/js/segments.js does the same before counting."""
+    return text.replace("\r\n", "\n").strip()
+
+
 def normalise_reply(text: str) -> str:
-    """A reply text as stored: a line break is one character (\\n, as Compose sends it), surrounding blanks
-    dropped. Raises ConfigurationInvalid past REPLY_MAX_LENGTH characters or for a NUL."""
-    text = text.replace("\r\n", "\n").strip()
+    """reply_as_stored(text); raises ConfigurationInvalid past REPLY_MAX_LENGTH characters or for a NUL."""
+    text = reply_as_stored(text)
     if "\x00" in text:
         raise ConfigurationInvalid("Null characters are not allowed.")
     if len(text) > REPLY_MAX_LENGTH:
