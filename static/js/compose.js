@@ -3,8 +3,9 @@
 (function () {
   "use strict";
 
-  // The counting rule is static/js/segments.js, loaded before this file.
-  var countSegments = window.SmsSegments.count;
+  // The counting rule is static/js/segments.js, loaded before this file; without it the counter stays as
+  // rendered and status polling still runs.
+  var countSegments = window.SmsSegments ? window.SmsSegments.count : null;
 
   function describe(info, length) {
     return length + " characters · " + info.units + " " + info.encoding + " units · " + info.segments +
@@ -13,7 +14,7 @@
 
   var textArea = document.querySelector("textarea[data-segment-counter]");
   var counter = document.getElementById("segment-counter");
-  if (textArea && counter) {
+  if (textArea && counter && countSegments) {
     var update = function () {
       var info = countSegments(textArea.value);
       counter.textContent = describe(info, Array.from(textArea.value).length);
