@@ -20,6 +20,9 @@ class MessageFilter(filters.FilterSet):
     number = text_filter(32, "A phone number in any format: messages from it or to it.")
     unrouted = StrictBooleanFilter(help_text="true: only inbound messages no inbound rule matched (the Unrouted "
                                              "box).")
+    keyword_reply = filters.ChoiceFilter(
+        choices=message_selectors.KEYWORD_REPLY_CHOICES,
+        help_text="Only automatic keyword replies: of one kind (`opt_out`, `opt_in`, `help`), or `any` kind.")
 
     class Meta:
         model = Message

@@ -18,7 +18,7 @@ from rest_framework.response import Response
 
 from messaging.api.filters import MessageFilter
 from messaging.api.pagination import MessageCursorPagination
-from messaging.models import Extension, Message, MessageRecipient
+from messaging.models import Extension, KeywordKind, Message, MessageRecipient
 from messaging.selectors import messages as message_selectors
 from messaging.services.outbound import idempotency
 from messaging.services.outbound.compose import MAX_GROUP_RECIPIENTS, MAX_INDIVIDUAL_RECIPIENTS, SendMode
@@ -66,13 +66,16 @@ class MessageSerializer(serializers.ModelSerializer):
     routed_to = serializers.SerializerMethodField()
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     error_description = serializers.SerializerMethodField(help_text="Why it failed, in plain words.")
+    keyword_reply = serializers.SerializerMethodField(
+        help_text="Outbound: the kind of keyword this message automatically answered (`opt_out`, `opt_in`, `help`; "
+                  "docs/compliance.md); null for any other message. Read-only.")
 
     class Meta:
         model = Message
         fields = [
             "id", "uid", "direction", "to", "recipients", "text", "media", "status", "status_label", "segments",
             "provider_message_id", "error_code", "error_description", "warnings", "extension", "routed_to",
-            "unrouted", "attempts", "created_at", "updated_at", "sent_at", "delivered_at", "failed_at",
+            "unrouted", "keyword_reply", "attempts", "created_at", "updated_at", "sent_at", "delivered_at", "failed_at",
         ]
 
     def get_fields(self):
@@ -105,6 +108,10 @@ class MessageSerializer(serializers.ModelSerializer):
 
     def get_error_description(self, message: Message) -> str:
         return message_selectors.failure_reason(message)
+
+    @extend_schema_field({"type": "string", "enum": [*KeywordKind.values, None], "nullable": True})
+    def get_keyword_reply(self, message: Message) -> str | None:
+        return message.keyword_reply or None
 
 
 class RecipientsField(serializers.ListField):

@@ -1,6 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from messaging.api.compliance import ComplianceSettingsView, NumberRepliesViewSet
 from messaging.api.conversations import ConversationViewSet
 from messaging.api.extensions import ExtensionViewSet
 from messaging.api.inbox_settings import InboxSettingsView
@@ -24,9 +25,11 @@ router.register("users", UserViewSet, basename="user")
 router.register("conversations", ConversationViewSet, basename="conversation")
 router.register("webhook-events", WebhookEventViewSet, basename="webhook-event")
 router.register("opt-outs", OptOutViewSet, basename="opt-out")
+router.register("compliance/numbers", NumberRepliesViewSet, basename="compliance-number")
 
 urlpatterns = [
     path("inbox-settings/", InboxSettingsView.as_view(), name="api-inbox-settings"),
     path("usage/", UsageView.as_view(), name="api-usage"),
+    path("compliance/", ComplianceSettingsView.as_view(), name="api-compliance"),
     *router.urls,
 ]

@@ -14,12 +14,14 @@ from datetime import datetime
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from messaging.models import Extension, Message, MessageMedia, MessageRecipient
+from messaging.models import Extension, KeywordKind, Message, MessageMedia, MessageRecipient
 from messaging.numbers import InvalidNumber, to_e164
 from messaging.services.outbound.status import failure_text
 
 MAX_CURSOR_LENGTH = 200  # encode_cursor's are about 60 characters
 FINAL_STATUSES = frozenset({Message.Status.DELIVERED, Message.Status.FAILED, Message.Status.RECEIVED})
+ANY_KEYWORD_REPLY = "any"
+KEYWORD_REPLY_CHOICES = [*KeywordKind.choices, (ANY_KEYWORD_REPLY, "Any kind")]
 
 
 def list_messages(
@@ -29,6 +31,7 @@ def list_messages(
     extension: str | None = None,
     number: str | None = None,
     unrouted: bool = False,
+    keyword_reply: str | None = None,
 ) -> QuerySet[Message]:
     """Messages newest first, filtered as filter_messages says, with what a row of the log shows."""
     messages = Message.objects.select_related("extension").prefetch_related(
@@ -37,7 +40,7 @@ def list_messages(
         "recipients",
     )
     return filter_messages(messages, direction=direction, status=status, extension=extension, number=number,
-                           unrouted=unrouted).order_by("-created_at", "-id")
+                           unrouted=unrouted, keyword_reply=keyword_reply).order_by("-created_at", "-id")
 
 
 def filter_messages(
@@ -48,10 +51,12 @@ def filter_messages(
     extension: str | None = None,
     number: str | None = None,
     unrouted: bool = False,
+    keyword_reply: str | None = None,
 ) -> QuerySet[Message]:
     """The log's filters, one meaning for the screen and the API: `extension` is an extension number (the
     sender of an outbound message or one it was routed to), `number` matches the from number or any
-    recipient (E.164 or any format to_e164 reads), `unrouted` keeps inbound messages no rule matched.
+    recipient (E.164 or any format to_e164 reads), `unrouted` keeps inbound messages no rule matched,
+    `keyword_reply` automatic replies to a keyword of that kind (ANY_KEYWORD_REPLY: of any kind).
     Empty values filter nothing; unknown ones simply match nothing."""
     if direction:
         messages = messages.filter(direction=direction)
@@ -62,6 +67,10 @@ def filter_messages(
         messages = messages.filter(Q(extension__number=extension) | Q(pk__in=routed))
     if unrouted:
         messages = messages.filter(direction=Message.Direction.INBOUND, unrouted=True)
+    if keyword_reply == ANY_KEYWORD_REPLY:
+        messages = messages.exclude(keyword_reply="")
+    elif keyword_reply:
+        messages = messages.filter(keyword_reply=keyword_reply)
     if number:
         wanted = normalise_number(number)
         messages = messages.filter(Q(from_number=wanted) | Q(to_numbers__contains=[wanted]))

@@ -54,6 +54,7 @@ def _number_form(data=None) -> NumberRepliesForm:
 
 def _page(request, form: ComplianceForm, number_form: NumberRepliesForm):
     return render(request, "messaging/compliance/settings.html", {
-        "form": form, "sizes": form.reply_sizes(), "number_form": number_form,
+        "form": form, "sizes": form.reply_sizes(),
+        "number_form": number_form, "number_sizes": number_form.reply_sizes(),
         "overrides": NumberKeywordReply.objects.all(),
     })

@@ -1,38 +1,11 @@
-// Messages screens: the compose form's live segment counter, and statuses that update without reload.
+// Messages screens: the compose form's live segment counter (counted by static/js/segments.js), and
+// statuses that update without reload.
 (function () {
   "use strict";
 
-  // Mirror of messaging/bandwidth/segments.py: keep both in step (tests compare them).
-  var GSM7_BASIC = new Set(
-    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?" +
-    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
-  );
-  var GSM7_EXTENSION = new Set("\f^{}\\[~]|€");
-  var GSM7_SINGLE = 160, GSM7_MULTI = 153, UCS2_SINGLE = 70, UCS2_MULTI = 67;
-
-  function countSegments(text) {
-    var chars = Array.from(text);  // code points, like iterating a Python str
-    var gsm = chars.every(function (ch) { return GSM7_BASIC.has(ch) || GSM7_EXTENSION.has(ch); });
-    var single = gsm ? GSM7_SINGLE : UCS2_SINGLE;
-    var multi = gsm ? GSM7_MULTI : UCS2_MULTI;
-    var costs = chars.map(function (ch) {
-      if (gsm) { return GSM7_EXTENSION.has(ch) ? 2 : 1; }
-      return ch.codePointAt(0) > 0xFFFF ? 2 : 1;
-    });
-    var units = costs.reduce(function (a, b) { return a + b; }, 0);
-    var encoding = gsm ? "GSM-7" : "UCS-2";
-    if (units <= single) {
-      return { encoding: encoding, units: units, segments: units ? 1 : 0, perSegment: single, remaining: single - units };
-    }
-    var segments = 1, used = 0;
-    costs.forEach(function (cost) {
-      if (used + cost > multi) { segments += 1; used = 0; }
-      used += cost;
-    });
-    return { encoding: encoding, units: units, segments: segments, perSegment: multi, remaining: multi - used };
-  }
-
-  window.SmsSegments = { count: countSegments };
+  // The counting rule is static/js/segments.js, loaded before this file; without it the counter stays as
+  // rendered and status polling still runs.
+  var countSegments = window.SmsSegments ? window.SmsSegments.count : null;
 
   function describe(info, length) {
     return length + " characters · " + info.units + " " + info.encoding + " units · " + info.segments +
@@ -41,7 +14,7 @@
 
   var textArea = document.querySelector("textarea[data-segment-counter]");
   var counter = document.getElementById("segment-counter");
-  if (textArea && counter) {
+  if (textArea && counter && countSegments) {
     var update = function () {
       var info = countSegments(textArea.value);
       counter.textContent = describe(info, Array.from(textArea.value).length);

@@ -18,6 +18,7 @@ MESSAGE_FILTERS = {
     "extension": ("102", {"inbound to 102"}),
     "number": ("(919) 555-0197", {"outbound failed"}),
     "unrouted": ("true", {"inbound unrouted"}),
+    "keyword_reply": ("any", {"outbound delivered"}),
 }
 # filter -> (a value, the carrier message ids of the events it keeps from the `events` fixture)
 WEBHOOK_EVENT_FILTERS = {
@@ -41,7 +42,7 @@ def log(acme):
                           to_numbers=[DID], text="inbound to 102")
     routed.routed_to.add(acme.ext.blocked)
     make_message(acme, status="failed", to_numbers=["+19195550197"], text="outbound failed")
-    make_message(acme, status="delivered", text="outbound delivered")
+    make_message(acme, status="delivered", text="outbound delivered", keyword_reply="help")
     return acme
 
 
@@ -91,6 +92,7 @@ def test_every_documented_webhook_event_filter_is_applied(events, api_a):
     (MESSAGES, "unrouted", "maybe"),
     (MESSAGES, "extension", "1" * 17),
     (MESSAGES, "number", "+1\x00"),
+    (MESSAGES, "keyword_reply", "stop"),
     (MESSAGES, "after", "c" * 201),
     (WEBHOOK_EVENTS, "configuration", "1.5"),
     (WEBHOOK_EVENTS, "configuration", "٣"),

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.usefixtures("media_in_tmp_path")
 MESSAGES = "/t/acme/api/v1/messages/"
 FIELDS = {"id", "uid", "direction", "from", "to", "recipients", "text", "media", "status", "status_label", "segments",
           "provider_message_id", "error_code", "error_description", "warnings", "extension", "routed_to", "unrouted",
-          "attempts", "created_at", "updated_at", "sent_at", "delivered_at", "failed_at"}
+          "keyword_reply", "attempts", "created_at", "updated_at", "sent_at", "delivered_at", "failed_at"}
 
 
 def test_post_answers_202_with_the_queued_message_and_its_warnings(acme, api_a, django_capture_on_commit_callbacks):

@@ -1,6 +1,9 @@
 """The Compliance screen: the keyword lists and replies, one number's own replies, validation, and who may
 reach it (other tenants' administrators and extension users get 404)."""
 
+import re
+from urllib.parse import quote
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
@@ -101,3 +104,34 @@ def test_extension_user_gets_404(acme, ext_client, path):
 def test_tenant_navigation_links_to_compliance(acme, client_a, ext_client):
     assert 'href="/t/acme/compliance/"' in client_a.get("/t/acme/messages/").content.decode()
     assert 'href="/t/acme/compliance/"' not in ext_client.get("/t/acme/inbox/").content.decode()
+
+
+def test_each_reply_box_has_its_live_counter_from_the_static_script(acme, client_a):
+    page = client_a.get(PAGE).content.decode()
+    assert '<script src="/static/js/segments.js"></script>' in page and "<script>" not in page
+    ids = re.findall(r'id="([^"]+)"', page)
+    assert len(ids) == len(set(ids))  # the two forms share field names, not element ids
+    boxes = re.findall(r'<textarea[^>]*data-segment-counter="reply"[^>]*id="([^"]+)"', page)
+    assert boxes == ["id_opt_out_reply", "id_opt_in_reply", "id_help_reply",
+                     "number_opt_out_reply", "number_opt_in_reply", "number_help_reply"]
+    for box in boxes:
+        assert f'data-segments-for="{box}">0 characters · 0 segments (GSM-7)<' in page
+
+
+def test_a_refused_number_form_shows_its_sizes_and_keeps_the_typed_text(acme, client_a):
+    assert client_a.post(NUMBER_PAGE, {"number": OTHER_DID, "help_reply": "😀" * 320}).status_code == 302
+    response = client_a.post(NUMBER_PAGE, {"number": OTHER_DID, "help_reply": "x" * 321})
+    page = response.content.decode()
+    assert response.status_code == 200 and "A reply may have at most 320 characters (this one has 321)." in page
+    assert 'data-segments-for="number_help_reply">321 characters · 3 segments (GSM-7)<' in page
+
+
+@pytest.mark.parametrize("value", ["\x00", "\ud800", "x" * 5000, "9" * 40, "😀"])
+@pytest.mark.parametrize("field", ["number", "opt_out_reply", "help_reply"])
+def test_odd_values_in_the_number_form_are_field_errors_or_text(acme, client_a, field, value):
+    data = {"number": OTHER_DID, field: value}
+    body = "&".join(f"{name}={quote(text.encode('utf-8', 'surrogatepass'), safe='')}" for name, text in data.items())
+    response = client_a.post(NUMBER_PAGE, body, content_type="application/x-www-form-urlencoded")
+    refused = field == "number" or value in ("\x00", "x" * 5000)
+    assert response.status_code == (200 if refused else 302)
+    assert NumberKeywordReply.objects.exists() is not refused  # a lone surrogate arrives as U+FFFD: a text
