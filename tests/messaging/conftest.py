@@ -223,3 +223,9 @@ def webhook_path(tenant_a, acme_config) -> str:
     """The path of Acme's configuration's webhook URL."""
     with tenant_context(tenant_a):
         return path_of(sms_configurations.webhook_url(acme_config))
+
+
+@pytest.fixture
+def public_portal(settings):
+    """The portal at a public address: Connect to Bandwidth refuses to point Bandwidth at a loopback one."""
+    settings.PORTAL_BASE_URL = "https://portal.example.com"

@@ -26,7 +26,7 @@ from tests.messaging.bandwidth_connect_helpers import (
 )
 from tests.messaging.factories import APPLICATION_ID, CLIENT_SECRET
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("public_portal")]
 BASE = "/t/acme/api/v1/sms-configurations/"
 
 

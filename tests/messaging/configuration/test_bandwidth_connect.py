@@ -24,7 +24,7 @@ from tests.messaging.bandwidth_connect_helpers import (
 )
 from tests.messaging.factories import APPLICATION_ID, callback, path_of
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("public_portal")]
 
 
 @pytest.fixture
@@ -231,3 +231,15 @@ def test_repair_of_a_configuration_never_connected_says_use_connect(bandwidth, c
     with pytest.raises(ConnectionNotAllowed) as caught:
         bandwidth_connect.repair(config, actor=admin_a)
     assert "Connect to Bandwidth" in caught.value.message
+
+
+@pytest.mark.parametrize("base_url", ["http://127.0.0.1:8000", "http://localhost:8000", "https://10.0.0.5",
+                                      "http://[::1]:8000", "http://169.254.1.1"])
+def test_connect_refuses_to_point_bandwidth_at_an_address_it_cannot_reach(bandwidth, config, admin_a, settings,
+                                                                           base_url):
+    settings.PORTAL_BASE_URL = base_url
+    with pytest.raises(ConnectionNotAllowed, match="PORTAL_BASE_URL"):
+        bandwidth_connect.connect(config, actor=admin_a)
+    assert not [call for call in bandwidth.calls if "oauth2" not in call.request.url]  # Bandwidth never asked
+    assert SmsConfiguration.objects.get(pk=config.pk).connected_at is None
+

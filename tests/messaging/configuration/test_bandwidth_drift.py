@@ -19,7 +19,7 @@ from tests.messaging.bandwidth_connect_helpers import (
 )
 from tests.messaging.factories import APPLICATION_ID
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("public_portal")]
 PREVIOUS = [{"what": "Inbound callback URL", "expected": "a", "found": "b"}]
 
 
