@@ -21,7 +21,7 @@ from messaging.bandwidth.account_api import AccountApi
 from messaging.bandwidth.errors import BandwidthError
 from messaging.models import PhoneNumber, TollFreeSubscription
 from messaging.services.configuration.callback_credentials import basic_credentials
-from portal.urls_helpers import absolute_url
+from portal.urls_helpers import absolute_url, unreachable_by
 
 logger = logging.getLogger(__name__)
 TollFree = PhoneNumber.TollFreeStatus
@@ -40,6 +40,12 @@ def ensure_subscription(api: AccountApi) -> TollFreeSubscription:
     twice: an existing subscription (ours by id, or by URL) is updated, not duplicated."""
     subscription = _row(api.credentials.account_id.strip())
     url = callback_url(subscription)
+    if unreachable_by(api.account_api_url):
+        subscription.error = (f"Not subscribed: Bandwidth could not reach {url} (a loopback or private address). "
+                              "Set PORTAL_BASE_URL to the portal's public address; the periodic refresh still reads "
+                              "the statuses.")[:500]
+        subscription.save(update_fields=["error"])
+        return subscription
     try:
         existing = {item.subscription_id: item for item in bandwidth.list_subscriptions(api)}
         ours = existing.get(subscription.subscription_id) or next(

@@ -22,12 +22,10 @@ The order of Connect, and why (docs/operations.md, "Connect to Bandwidth and the
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import re
 import uuid
 from contextlib import contextmanager
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.cache import cache
@@ -40,6 +38,7 @@ from messaging.bandwidth.errors import BandwidthError
 from messaging.exceptions import BandwidthRefused, ConfigurationInvalid, ConnectionNotAllowed, LocationNeeded
 from messaging.models import SmsConfiguration
 from messaging.services.configuration import audit, sms_configurations
+from portal.urls_helpers import unreachable_by
 
 logger = logging.getLogger(__name__)
 
@@ -138,28 +137,12 @@ def _check_allowed(config: SmsConfiguration) -> None:
         raise ConnectionNotAllowed("This configuration is disabled: enable it before connecting it to Bandwidth.")
     if config.legacy_stopped_working:
         raise ConnectionNotAllowed(config.legacy_cutoff_notice())
-    if _unreachable_from(settings.BANDWIDTH_DASHBOARD_API_URL, settings.PORTAL_BASE_URL):
+    if unreachable_by(settings.BANDWIDTH_DASHBOARD_API_URL):
         raise ConnectionNotAllowed(
             f"Bandwidth could not reach this portal's webhook at {settings.PORTAL_BASE_URL}: a loopback or private "
             "address. Set PORTAL_BASE_URL to the portal's public address (the one Bandwidth can call) first."
         )
 
-
-def _unreachable_from(api_url: str, base_url: str) -> bool:
-    """Whether callbacks to `base_url` cannot come from the Bandwidth at `api_url`: the portal is on a loopback,
-    private or link-local address (or "localhost") while Bandwidth is not on one itself (a local simulator is)."""
-    return _local_host(base_url) and not _local_host(api_url)
-
-
-def _local_host(url: str) -> bool:
-    host = (urlsplit(url).hostname or "").lower()
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return address.is_loopback or address.is_private or address.is_link_local
 
 
 def _clean_location(site_id: str | None, sip_peer_id: str | None) -> tuple[str, str] | None:

@@ -15,7 +15,7 @@ TOLL_FREE = "+18005550100"
 
 
 @pytest.fixture(autouse=True)
-def _unpaced(settings):
+def _unpaced(settings, public_portal):
     settings.BANDWIDTH_CAMPAIGN_API_PER_MINUTE = 600_000
 
 
@@ -68,13 +68,13 @@ def test_a_new_portal_address_repoints_the_subscription(toll_free, bandwidth, se
     registrations.refresh_registrations()
     row = TollFreeSubscription.objects.get()
     old = expected_url(row, settings.PORTAL_BASE_URL)
-    settings.PORTAL_BASE_URL = "https://portal.example.com"
+    settings.PORTAL_BASE_URL = "https://sms.example.org"
     bandwidth.replace("GET", subscriptions_url(), json={"data": [{
         "id": "sub-1", "callbackUrl": old, "basicAuthentication": {"username": row.username, "password": None}}]})
     updated = bandwidth.put(f"{subscriptions_url()}/sub-1", json={"id": "sub-1"})
     registrations.refresh_registrations()
     body = json.loads(updated.calls[0].request.body)
-    assert body["callbackUrl"] == expected_url(row, "https://portal.example.com")
+    assert body["callbackUrl"] == expected_url(row, "https://sms.example.org")
     assert body["basicAuthentication"] == {"username": row.username, "password": row.password}
     assert TollFreeSubscription.objects.get().callback_url == body["callbackUrl"]
 
@@ -92,3 +92,11 @@ def test_no_toll_free_number_no_subscription(acme, bandwidth):
     registrations.refresh_registrations()
     assert not any("webhooks/subscriptions" in call.request.url for call in bandwidth.calls)
     assert not TollFreeSubscription.objects.exists()
+
+
+def test_a_portal_bandwidth_cannot_reach_is_not_subscribed_and_says_why(toll_free, bandwidth, settings):
+    settings.PORTAL_BASE_URL = "http://192.168.1.20:8000"
+    registrations.refresh_registrations()
+    assert not any("webhooks/subscriptions" in call.request.url for call in bandwidth.calls)
+    assert "PORTAL_BASE_URL" in TollFreeSubscription.objects.get().error
+    assert PhoneNumber.objects.get(number=TOLL_FREE).toll_free_status == "pending"  # still read
