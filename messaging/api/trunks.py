@@ -13,6 +13,7 @@ from messaging.services.configuration.trunks import NumberEntry
 from portal.forms import checked
 
 REFRESH_QUEUED = registrations.REFRESH_QUEUED
+REFRESH_ALREADY_QUEUED = registrations.REFRESH_ALREADY_QUEUED
 CAMPAIGN_ID_MAX_LENGTH = PhoneNumber._meta.get_field("campaign_id").max_length
 NUMBER_OBJECT_SCHEMA = {
     "type": "object",
@@ -135,8 +136,9 @@ class TrunkViewSet(viewsets.ModelViewSet):
     def refresh_registrations(self, request):
         """Read every number's 10DLC campaign and toll-free verification from Bandwidth again, in a worker: the
         numbers show the result (registration_checked_at, registration_error) when it is done."""
-        registrations.queue_refresh()
-        return Response({"detail": REFRESH_QUEUED}, status=status.HTTP_202_ACCEPTED)
+        queued = registrations.queue_refresh()
+        return Response({"detail": REFRESH_QUEUED if queued else REFRESH_ALREADY_QUEUED},
+                        status=status.HTTP_202_ACCEPTED)
 
     def _output(self, trunk: Trunk) -> dict:
         # Reloaded so the numbers are the stored ones, not the list prefetched before the write.

@@ -23,8 +23,8 @@ def trunk_list(request):
 
 @require_POST
 def refresh_registrations(request):
-    registrations.queue_refresh()
-    messages.info(request, registrations.REFRESH_QUEUED)
+    queued = registrations.queue_refresh()
+    messages.info(request, registrations.REFRESH_QUEUED if queued else registrations.REFRESH_ALREADY_QUEUED)
     return redirect("messaging:trunk-list")
 
 

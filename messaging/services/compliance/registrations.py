@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 
 import redis
 from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
 from django.utils import timezone
 
 from messaging import dispatch
@@ -75,6 +77,11 @@ def refresh_registrations(*, configuration: SmsConfiguration | None = None) -> R
 
     Never raises for Bandwidth's answers: errors are stored on the numbers and listed in the result. Safe to
     run twice, also at once: each run writes what Bandwidth said."""
+    if configuration is None:
+        try:
+            cache.delete(_pending_key())  # from now on a press queues the next refresh
+        except redis.RedisError:
+            pass  # the mark lapses by itself
     configurations = SmsConfiguration.objects.exclude(account_id="").exclude(username="").exclude(trunk=None)
     if configuration is not None:
         configurations = configurations.filter(
@@ -206,12 +213,30 @@ def campaign_api_pacer(account_id: str) -> Callable[[], None]:
     return pace
 
 
-def queue_refresh() -> None:
+# A refresh waiting for a worker is not queued again: pressing the button twice would double Bandwidth's paced
+# Campaign Management calls. The mark lapses on its own if the task is lost.
+REFRESH_PENDING_SECONDS = 600
+
+
+def _pending_key() -> str:
+    return f"registrations:refresh-pending:{connection.schema_name}"
+
+
+def queue_refresh() -> bool:
     """Refresh the current tenant's numbers in a worker (the Trunks screen's button and the API): the paced
-    Campaign Management calls can take minutes, longer than a request may."""
+    Campaign Management calls can take minutes, longer than a request may. False when one already waits."""
+    try:
+        if not cache.add(_pending_key(), "1", REFRESH_PENDING_SECONDS):
+            return False
+    except redis.RedisError:
+        logger.warning("Redis unreachable: queueing the registration refresh without the duplicate check")
     dispatch.on_commit("messaging.refresh_tenant_registrations")
+    return True
 
 
+REFRESH_ALREADY_QUEUED = (
+    "A refresh from Bandwidth is already waiting for a worker; the numbers show its result in a minute or two."
+)
 REFRESH_QUEUED = (
     "Reading 10DLC campaigns and toll-free verification from Bandwidth; the numbers show the result in a minute "
     "or two (Bandwidth allows few campaign calls per minute)."

@@ -10,7 +10,7 @@ from messaging.models import PhoneNumber
 from tenants.models import Membership
 from tests.conftest import PASSWORD
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_redis")]
 
 TRUNKS = "/t/acme/api/v1/trunks/"
 REFRESH = f"{TRUNKS}refresh-registrations/"

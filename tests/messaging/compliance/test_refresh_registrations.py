@@ -2,6 +2,7 @@
 verification, and typed values kept (with the error recorded) whenever Bandwidth cannot be asked."""
 
 import pytest
+import redis
 import requests
 
 from messaging.models import PhoneNumber, SmsConfiguration, Trunk
@@ -192,3 +193,14 @@ def test_campaign_management_calls_are_paced_per_account(settings, monkeypatch):
     rate_limit.reset("campaign-api:7777777")
     assert len(waits) == 2  # the first call goes at once
     assert 1.5 < waits[0] <= 2.0 and 3.5 < waits[1] <= 4.0
+
+
+def test_with_redis_unreachable_a_press_still_queues_the_refresh(acme, published, monkeypatch,
+                                                                 django_capture_on_commit_callbacks):
+    def down(*args, **kwargs):
+        raise redis.ConnectionError("Redis is restarting")
+
+    monkeypatch.setattr(registrations.cache, "add", down)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert registrations.queue_refresh() is True
+    assert [name for name, _args, _kwargs in published] == ["messaging.refresh_tenant_registrations"]

@@ -7,10 +7,11 @@ from django.test import Client
 from django_tenants.utils import tenant_context
 
 from messaging.models import PhoneNumber
+from messaging.services.compliance import registrations
 from tenants.models import Membership
 from tests.conftest import PASSWORD
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_redis")]
 
 LIST, REFRESH = "/t/acme/trunks/", "/t/acme/trunks/refresh-registrations/"
 
@@ -26,6 +27,21 @@ def test_the_button_queues_a_refresh_and_says_so(client_a, raleigh, published, d
     assert response.redirect_chain[-1][0] == LIST
     assert "Reading 10DLC campaigns and toll-free verification from Bandwidth" in response.content.decode()
     assert refreshes(published) == 1
+
+
+def test_a_second_press_while_one_waits_queues_nothing_more_until_the_refresh_runs(
+        client_a, tenant_a, raleigh, published, django_capture_on_commit_callbacks, bandwidth):
+    with django_capture_on_commit_callbacks(execute=True):
+        client_a.post(REFRESH)
+        response = client_a.post(REFRESH, follow=True)
+    assert "already waiting for a worker" in response.content.decode()
+    assert refreshes(published) == 1
+
+    with tenant_context(tenant_a):
+        registrations.refresh_registrations()  # what the queued task runs
+    with django_capture_on_commit_callbacks(execute=True):
+        client_a.post(REFRESH)
+    assert refreshes(published) == 2
 
 
 def test_get_does_not_refresh(client_a, raleigh, published):
