@@ -317,6 +317,35 @@ def application_settings(sim: Any, request: Request, account_id: str, site_id: s
     return node("ApplicationsSettingsResponse", settings)
 
 
+def tn_site(sim: Any, request: Request, tn: str) -> Response:
+    """GET /api/tns/{tn}/sites: the site holding the number (Bandwidth answers only for the caller's own numbers)."""
+    return _tn_location(sim, request, tn, lambda site, peer: node("Site", node("Id", text=site["id"]),
+                                                                   node("Name", text=site["name"])))
+
+
+def tn_sip_peer(sim: Any, request: Request, tn: str) -> Response:
+    """GET /api/tns/{tn}/sippeers: the SIP peer holding the number."""
+    return _tn_location(sim, request, tn, lambda site, peer: node("SipPeer", node("Id", text=peer["id"]),
+                                                                   node("Name", text=peer["name"])))
+
+
+def _tn_location(sim: Any, request: Request, tn: str, answer: Callable[[dict, dict], ET.Element]) -> Response:
+    sim.faults.delay()
+    with sim.state.lock:
+        accounts = list(sim.state.locations)
+    for account_id in accounts:
+        for site in sim.state.fixture("locations", account_id, []):
+            for peer in site["sipPeers"]:
+                if tn in (national(number) for number in peer["numbers"]):
+                    denial, roles = identify(sim, request, account_id)
+                    if denial is not None and denial[0] == 401:
+                        return xml_error("TelephoneNumberResponse", 401, 401, denial[2])
+                    if denial is None and (roles is None or "numbers" in roles):
+                        return xml_response(answer(site, peer))
+    # Someone else's number, or nobody's: the same answer, so numbers of other accounts are not revealed.
+    return xml_error("TelephoneNumberResponse", 404, 404, f"Telephone number {tn[:20]} not found")
+
+
 def national(number: str) -> str:
     """A number as the Dashboard API writes it: 10 digits for +1 numbers, the digits otherwise."""
     return number[2:] if number.startswith("+1") and len(number) == 12 else number.lstrip("+")

@@ -42,6 +42,8 @@ ROUTES: list[tuple[re.Pattern[str], dict[str, Handler]]] = [
          dict.fromkeys(("GET", "PUT", "PATCH", "DELETE"), account_api.application)),
         (rf"{DASHBOARD}/applications/(?P<application_id>[^/]+)/associatedsippeers",
          {"GET": account_api.associated_sip_peers}),
+        (r"/api/tns/(?P<tn>[0-9]{1,15})/sites", {"GET": account_api.tn_site}),
+        (r"/api/tns/(?P<tn>[0-9]{1,15})/sippeers", {"GET": account_api.tn_sip_peer}),
         (rf"{DASHBOARD}/sites", {"GET": account_api.sites}),
         (rf"{DASHBOARD}/sites/(?P<site_id>[^/]+)/sippeers", {"GET": account_api.sip_peers}),
         (rf"{PEER}/tns", {"GET": account_api.sip_peer_numbers}),

@@ -93,9 +93,11 @@ class AccountApi:
         *,
         params: dict[str, Any] | None = None,
         role: str = "Number & Account Management",
+        account_scoped: bool = True,
     ) -> ET.Element | None:
-        """Call the Dashboard API at `{dashboard}{account_path}{path}`; return the answer's root element
-        (None for an empty 2xx body). `path` segments must already be quoted (use segment()).
+        """Call the Dashboard API at `{dashboard}{account_path}{path}` (or `{dashboard}{path}` for the few
+        paths outside an account, such as /tns/{tn}/sippeers); return the answer's root element (None for an
+        empty 2xx body). `path` segments must already be quoted (use segment()).
 
         Raises BandwidthPermissionError (403, with the role named), BandwidthAuthError, BandwidthRequestError
         (4xx: Bandwidth's ErrorCode and Description kept), BandwidthRateLimited, BandwidthUnavailable.
@@ -104,7 +106,8 @@ class AccountApi:
         if body is not None:
             data = ET.tostring(body, encoding="utf-8", xml_declaration=True)
         response = self._send(
-            method, f"{self.dashboard_url}{self.account_path}{path}", headers=XML_HEADERS, params=params, data=data,
+            method, f"{self.dashboard_url}{self.account_path if account_scoped else ''}{path}",
+            headers=XML_HEADERS, params=params, data=data,
         )
         with response:
             text = _limited(response)

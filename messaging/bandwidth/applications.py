@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from messaging.bandwidth.account_api import AccountApi, child_text, element, segment
-from messaging.bandwidth.errors import BandwidthUnavailable
+from messaging.bandwidth.errors import BandwidthError, BandwidthUnavailable
 
 SERVICE_TYPE = "Messaging-V2"
 # The status callbacks the webhook handles (message-received always goes to the inbound URL).
@@ -22,6 +22,9 @@ CALLBACK_TYPES = ("message-delivered", "message-failed", "message-sending")
 # sip_peer_numbers reads this many numbers per page (Bandwidth's default page is 5000).
 TNS_PAGE_SIZE = 5000
 TNS_MAX_PAGES = 100
+# find_location stops asking about numbers after this many Bandwidth does not know (a trunk of numbers on another
+# account would otherwise cost two calls per number inside the web request).
+MAX_UNKNOWN_NUMBERS = 5
 
 
 @dataclass(frozen=True)
@@ -150,6 +153,11 @@ def full_number_to_e164(full_number: str) -> str:
     return "+" + digits
 
 
+def e164_to_full_number(number: str) -> str:
+    """An E.164 number as the Dashboard API writes it: 10 digits for +1 (NANP) numbers, the digits otherwise."""
+    return number[2:] if number.startswith("+1") and len(number) == 12 else number.lstrip("+")
+
+
 def messaging_application_of(api: AccountApi, site_id: str, peer_id: str) -> str:
     """GET the SIP peer's messaging application settings: its HttpMessagingV2AppId ("" when none)."""
     root = api.xml("GET", _settings_path(site_id, peer_id))
@@ -162,21 +170,48 @@ def assign_messaging_application(api: AccountApi, site_id: str, peer_id: str, ap
     api.xml("PUT", _settings_path(site_id, peer_id), body)
 
 
-def find_location(api: AccountApi, numbers: Iterable[str]) -> LocationSearch:
-    """Walk sites ▸ SIP peers ▸ numbers and say which SIP peers hold any of `numbers` (E.164).
+def number_location(api: AccountApi, number: str) -> Location | None:
+    """The site and SIP peer holding one number (E.164), asked of the number itself (GET /tns/{tn}/sites and
+    /tns/{tn}/sippeers, two calls whatever the account's size); None when Bandwidth does not know it (404)."""
+    tn = segment(e164_to_full_number(number))
+    try:
+        site = api.xml("GET", f"/tns/{tn}/sites", account_scoped=False)
+        peer = api.xml("GET", f"/tns/{tn}/sippeers", account_scoped=False)
+    except BandwidthError as exc:
+        if exc.status == 404:
+            return None
+        raise
+    site_id, peer_id = child_text(site, "Id"), child_text(peer, "Id")
+    if not site_id or not peer_id:
+        raise _unreadable(f"no site or SIP peer Id for {number}")
+    return Location(site_id, child_text(site, "Name"), peer_id, child_text(peer, "Name"))
 
-    The caller decides what none or several matches mean; `missing` lists the numbers no SIP peer holds.
+
+def find_location(api: AccountApi, numbers: Iterable[str]) -> LocationSearch:
+    """Which SIP peers hold `numbers` (E.164): each number not yet placed is asked where it is, and the SIP peer
+    found lists its numbers, which places the trunk's other numbers on it at once. A trunk on one location costs
+    two calls plus that peer's number pages, however many sites and peers the account has.
+
+    The caller decides what none or several matches mean; `missing` lists the numbers no SIP peer holds (after
+    MAX_UNKNOWN_NUMBERS numbers Bandwidth does not know, the rest are not asked about and count as missing).
     """
     wanted = frozenset(numbers)
     matches: list[tuple[Location, frozenset[str]]] = []
-    held: set[str] = set()
-    for site in list_sites(api):
-        for peer in list_sip_peers(api, site.site_id):
-            found = wanted & sip_peer_numbers(api, site.site_id, peer.sip_peer_id)
-            if found:
-                matches.append((Location(site.site_id, site.name, peer.sip_peer_id, peer.name), frozenset(found)))
-                held |= found
-    return LocationSearch(matches=tuple(matches), missing=wanted - held)
+    placed: set[str] = set()
+    unknown = 0
+    for number in sorted(wanted):
+        if number in placed:
+            continue
+        if unknown >= MAX_UNKNOWN_NUMBERS:
+            break
+        location = number_location(api, number)
+        if location is None:
+            unknown += 1
+            continue
+        held = (wanted & sip_peer_numbers(api, location.site_id, location.sip_peer_id)) | {number}
+        matches.append((location, frozenset(held)))
+        placed |= held
+    return LocationSearch(matches=tuple(matches), missing=wanted - placed)
 
 
 def list_locations(api: AccountApi) -> list[Location]:

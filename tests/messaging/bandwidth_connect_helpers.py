@@ -2,6 +2,7 @@
 "Main" and SIP peer 500 "PBX" holding Acme's DID, and Acme's messaging application."""
 
 import base64
+import re
 import xml.etree.ElementTree as ET
 
 from django.conf import settings
@@ -46,8 +47,24 @@ def fake_locations(bandwidth, peers=(("500", "PBX", ("9195550100",)),), dashboar
     bandwidth.get(f"{dashboard}/sites/399/sippeers", body="<TNSipPeersResponse><SipPeers>" + "".join(
         f"<SipPeer><PeerId>{pid}</PeerId><PeerName>{name}</PeerName></SipPeer>" for pid, name, _ in peers
     ) + "</SipPeers></TNSipPeersResponse>")
-    for pid, _, numbers in peers:
+    root = dashboard.split("/accounts/")[0]
+    for pid, name, numbers in peers:
         bandwidth.get(f"{dashboard}/sites/399/sippeers/{pid}/tns", body=tns_xml(*numbers))
+        for number in numbers:  # where one number is, asked of the number (find_location)
+            bandwidth.get(f"{root}/tns/{number}/sites", body="<Site><Id>399</Id><Name>Main</Name></Site>")
+            bandwidth.get(f"{root}/tns/{number}/sippeers", body=f"<SipPeer><Id>{pid}</Id><Name>{name}</Name></SipPeer>")
+    # Any other number is not on the account.
+    bandwidth.get(TNS_LOOKUP, status=404,
+                  body="<TelephoneNumberResponse><ResponseStatus><ErrorCode>404</ErrorCode><Description>not found"
+                       "</Description></ResponseStatus></TelephoneNumberResponse>")
+
+
+TNS_LOOKUP = re.compile(re.escape(settings.BANDWIDTH_DASHBOARD_API_URL) + r"/tns/[0-9]+/(sites|sippeers)")
+
+
+def refuse_lookups(bandwidth, status: int):
+    """Bandwidth refuses to say where the trunk's numbers are (the first calls Connect makes)."""
+    bandwidth.get(TNS_LOOKUP, status=status, body="")
 
 
 def fake_connect(bandwidth, *, existing=True):

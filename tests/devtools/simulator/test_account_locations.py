@@ -231,3 +231,21 @@ def test_no_loopback_for_a_failed_delivery_or_a_number_nobody_owns(simulator, ap
     assert simulator.wait_idle()
     assert "message-received" not in [e["type"] for e in receiver.events()]
     assert simulator.messages("in") == []
+
+
+def test_a_number_says_its_site_and_sip_peer_and_only_to_its_own_account(simulator, session, token):
+    seed_locations(simulator)
+    base = f"{simulator.base_url}/api/tns"
+    bearer = {"Authorization": f"Bearer {token}"}
+    site = ET.fromstring(session.get(f"{base}/9195550100/sites", headers=bearer).content)
+    peer = ET.fromstring(session.get(f"{base}/9195550100/sippeers", headers=bearer).content)
+    assert (site.tag, site.findtext("Id"), site.findtext("Name")) == ("Site", SITE_ID, "Main")
+    assert (peer.tag, peer.findtext("Id"), peer.findtext("Name")) == ("SipPeer", PEER_ID, "PBX")
+    assert session.get(f"{base}/2025550100/sippeers", headers=bearer).status_code == 404  # nobody's number
+    assert session.get(f"{base}/9195550100/sippeers").status_code == 401  # no credentials
+
+    simulator.add_credential("other-client", "other-secret-123", account_id="5550001")
+    other = session.post(simulator.token_url, auth=("other-client", "other-secret-123"),
+                         data={"grant_type": "client_credentials"}).json()["access_token"]
+    answer = session.get(f"{base}/9195550100/sippeers", headers={"Authorization": f"Bearer {other}"})
+    assert answer.status_code == 404  # another account's number is not revealed

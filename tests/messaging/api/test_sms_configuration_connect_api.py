@@ -14,12 +14,12 @@ from tenants.models import Membership
 from tests.conftest import PASSWORD
 from tests.messaging.bandwidth_connect_helpers import (
     APP_URL,
-    DASHBOARD,
     SETTINGS_URL,
     TNS_URL,
     application_xml,
     fake_connect,
     fake_locations,
+    refuse_lookups,
     sent_credentials,
     settings_xml,
     tns_xml,
@@ -57,8 +57,8 @@ def test_connect_to_a_chosen_location(bandwidth, api_a, urls):
     assert answer.status_code == 200 and assign.call_count == 1
 
 
-def test_several_locations_answer_409_naming_them(bandwidth, api_a, urls):
-    fake_locations(bandwidth, peers=(("500", "PBX", ("9195550100",)), ("501", "Backup", ("9195550100",))))
+def test_several_locations_answer_409_naming_them(bandwidth, api_a, urls, second_did):
+    fake_locations(bandwidth, peers=(("500", "PBX", ("9195550100",)), ("501", "Backup", ("9195550101",))))
     answer = api_a.post(urls["connect"], {}, format="json")
     assert answer.status_code == 409
     body = answer.json()
@@ -66,7 +66,7 @@ def test_several_locations_answer_409_naming_them(bandwidth, api_a, urls):
 
 
 def test_bandwidths_refusal_is_502_in_plain_words(bandwidth, api_a, urls):
-    bandwidth.get(f"{DASHBOARD}/sites", status=403, body="")
+    refuse_lookups(bandwidth, 403)
     answer = api_a.post(urls["connect"], {}, format="json")
     assert answer.status_code == 502
     assert answer.json()["code"] == "bandwidth_error" and "Number & Account Management role" in answer.json()["detail"]

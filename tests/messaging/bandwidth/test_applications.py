@@ -1,6 +1,7 @@
 """Messaging applications and locations in the Dashboard API: the exact requests of each call, Bandwidth's answers
 read back (examples from applications.mdx and numbers.yml), and each error status."""
 
+import re
 import xml.etree.ElementTree as ET
 from urllib.parse import parse_qs, urlsplit
 
@@ -19,7 +20,8 @@ from messaging.bandwidth import applications as bw
 from messaging.bandwidth.account_api import AccountApi
 from tests.messaging.factories import ACCOUNT, OAUTH
 
-DASHBOARD = f"{settings.BANDWIDTH_DASHBOARD_API_URL}/accounts/{ACCOUNT}"
+ROOT = settings.BANDWIDTH_DASHBOARD_API_URL
+DASHBOARD = f"{ROOT}/accounts/{ACCOUNT}"
 APP_ID = "d4d1b41d-4c05-47d0-838a-34e4f14e4e3e"
 SPEC = bw.ApplicationSpec(name="Acme – Main SMS", callback_url="https://portal.example/webhooks/bandwidth/tok/",
                           callback_user="bw-1a2b3c4d", callback_password="s3cret-callback-password")
@@ -168,8 +170,15 @@ def fake_account(bandwidth, peers_by_site, numbers_by_peer):
     bandwidth.get(f"{DASHBOARD}/sites", body=SITES_XML)
     for site in ("399", "403"):
         bandwidth.get(f"{DASHBOARD}/sites/{site}/sippeers", body=peers_xml(*peers_by_site.get(site, ())))
+    names = {"399": "SiteName", "403": "TestSite2"}
     for (site, peer), numbers in numbers_by_peer.items():
         bandwidth.get(f"{DASHBOARD}/sites/{site}/sippeers/{peer}/tns", body=tns_xml(*numbers))
+        peer_name = dict(peers_by_site[site])[peer]
+        for number in numbers:
+            bandwidth.get(f"{ROOT}/tns/{number}/sites", body=f"<Site><Id>{site}</Id><Name>{names[site]}</Name></Site>")
+            bandwidth.get(f"{ROOT}/tns/{number}/sippeers",
+                          body=f"<SipPeer><Id>{peer}</Id><Name>{peer_name}</Name></SipPeer>")
+    bandwidth.get(re.compile(re.escape(ROOT) + r"/tns/[0-9]+/(sites|sippeers)"), status=404, body="")
 
 
 def test_find_location_finds_the_one_sip_peer_holding_the_numbers(bandwidth):
@@ -225,3 +234,23 @@ def test_unreadable_answer_and_unreachable_bandwidth_are_bandwidth_trouble(bandw
 ])
 def test_full_number_to_e164(full, e164):
     assert bw.full_number_to_e164(full) == e164
+
+
+def test_find_location_asks_the_numbers_not_the_whole_account(bandwidth):
+    many_sites = {"399": [(str(n), f"Peer{n}") for n in range(1, 40)], "403": [("90", "Other")]}
+    fake_account(bandwidth, many_sites, {("399", "7"): ["9195550100", "9195550101"], ("403", "90"): ["2052160148"]})
+    search = bw.find_location(api(), ["+19195550100", "+19195550101"])
+    assert search.locations == (bw.Location("399", "SiteName", "7", "Peer7"),)
+    asked = [urlsplit(call.request.url).path for call in bandwidth.calls if "oauth2" not in call.request.url]
+    # Where the first number is (site, SIP peer), then that peer's numbers: the second number needs no call.
+    assert asked == [urlsplit(f"{ROOT}/tns/9195550100/sites").path, urlsplit(f"{ROOT}/tns/9195550100/sippeers").path,
+                     urlsplit(f"{DASHBOARD}/sites/399/sippeers/7/tns").path]
+
+
+def test_find_location_stops_asking_after_a_few_numbers_bandwidth_does_not_know(bandwidth):
+    fake_account(bandwidth, {"399": [("1", "PBX")]}, {("399", "1"): ["2052160148"]})
+    numbers = [f"+1919555{n:04d}" for n in range(30)]
+    search = bw.find_location(api(), numbers)
+    assert search.locations == () and search.missing == frozenset(numbers)
+    lookups = [call for call in bandwidth.calls if "/tns/" in call.request.url and "/accounts/" not in call.request.url]
+    assert len(lookups) == bw.MAX_UNKNOWN_NUMBERS  # the site lookup answers 404; the SIP peer is not asked then

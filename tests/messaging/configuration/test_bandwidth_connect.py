@@ -104,8 +104,9 @@ def test_connect_is_audited_without_the_callback_password(bandwidth, config, adm
     assert all(entry.user_id == admin_a.pk for entry in entries)
 
 
-def test_several_locations_holding_the_numbers_ask_for_a_choice_and_change_nothing(bandwidth, config, admin_a):
-    fake_locations(bandwidth, peers=(("500", "PBX", ("9195550100",)), ("501", "Backup", ("9195550100",))))
+def test_several_locations_holding_the_numbers_ask_for_a_choice_and_change_nothing(bandwidth, config, admin_a,
+                                                                                   second_did):
+    fake_locations(bandwidth, peers=(("500", "PBX", ("9195550100",)), ("501", "Backup", ("9195550101",))))
     with pytest.raises(LocationNeeded) as caught:
         bandwidth_connect.connect(config, actor=admin_a)
     assert [loc.sip_peer_id for loc in caught.value.locations] == ["500", "501"]

@@ -20,6 +20,7 @@ from tests.messaging.bandwidth_connect_helpers import (
     application_xml,
     fake_connect,
     fake_locations,
+    refuse_lookups,
     settings_xml,
     tns_xml,
 )
@@ -59,8 +60,9 @@ def test_connect_connects_and_the_page_says_so_without_the_password(bandwidth, c
     assert config.callback_password not in page and config.callback_username in page
 
 
-def test_several_locations_show_a_choice_and_choosing_one_connects(bandwidth, client_a, tenant_a, acme_config, pages):
-    fake_locations(bandwidth, peers=(("500", "PBX", ("9195550100",)), ("501", "Backup", ("9195550100",))))
+def test_several_locations_show_a_choice_and_choosing_one_connects(bandwidth, client_a, tenant_a, acme_config, pages,
+                                                                   second_did):
+    fake_locations(bandwidth, peers=(("500", "PBX", ("9195550100",)), ("501", "Backup", ("9195550101",))))
     page = client_a.post(pages["connect"]).content.decode()
     assert "Several Bandwidth locations" in page
     assert page.count('data-testid="use-location"') == 2 and 'name="sip_peer_id" value="501"' in page
@@ -72,7 +74,7 @@ def test_several_locations_show_a_choice_and_choosing_one_connects(bandwidth, cl
 
 
 def test_a_bandwidth_refusal_is_shown_in_plain_words(bandwidth, client_a, pages):
-    bandwidth.get(f"{DASHBOARD}/sites", status=403, body="")
+    refuse_lookups(bandwidth, 403)
     page = client_a.post(pages["connect"], follow=True).content.decode()
     assert "give the credential the Number &amp; Account Management role" in page
 
