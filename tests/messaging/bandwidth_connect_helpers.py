@@ -6,7 +6,10 @@ import re
 import xml.etree.ElementTree as ET
 
 from django.conf import settings
+from django.utils import timezone
+from django_tenants.utils import tenant_context
 
+from messaging.models import SmsConfiguration
 from tests.messaging.factories import ACCOUNT, APPLICATION_ID
 
 DASHBOARD = f"{settings.BANDWIDTH_DASHBOARD_API_URL}/accounts/{ACCOUNT}"
@@ -91,3 +94,11 @@ def sent_credentials(write) -> tuple[str, str]:
 
 def basic(user: str, password: str) -> str:
     return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+
+def mark_connected(tenant, config):
+    """The configuration as a past Connect left it: callback user bw-cafe on site 399, SIP peer 500."""
+    with tenant_context(tenant):
+        SmsConfiguration.objects.filter(pk=config.pk).update(
+            callback_username="bw-cafe", bandwidth_site_id="399", bandwidth_sip_peer_id="500",
+            connected_at=timezone.now())

@@ -5,7 +5,6 @@ import json
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.utils import timezone
 from django_tenants.utils import tenant_context
 from rest_framework.test import APIClient
 
@@ -19,6 +18,7 @@ from tests.messaging.bandwidth_connect_helpers import (
     application_xml,
     fake_connect,
     fake_locations,
+    mark_connected,
     refuse_lookups,
     sent_credentials,
     settings_xml,
@@ -89,15 +89,9 @@ def test_odd_inputs_are_400_and_bandwidth_is_not_called(bandwidth, api_a, urls, 
     assert len(bandwidth.calls) == 0
 
 
-def connected(tenant, config):
-    with tenant_context(tenant):
-        SmsConfiguration.objects.filter(pk=config.pk).update(
-            callback_username="bw-cafe", bandwidth_site_id="399", bandwidth_sip_peer_id="500",
-            connected_at=timezone.now())
-
 
 def test_check_answers_the_drift(bandwidth, api_a, tenant_a, acme_config, urls):
-    connected(tenant_a, acme_config)
+    mark_connected(tenant_a, acme_config)
     bandwidth.get(APP_URL, body=application_xml(url="https://old.example/", user="bw-cafe"))
     bandwidth.get(SETTINGS_URL, body=settings_xml(APPLICATION_ID))
     bandwidth.get(TNS_URL, body=tns_xml("9195550100"))
@@ -109,7 +103,7 @@ def test_check_answers_the_drift(bandwidth, api_a, tenant_a, acme_config, urls):
 
 
 def test_check_when_bandwidth_refuses_answers_200_with_the_error(bandwidth, api_a, tenant_a, acme_config, urls):
-    connected(tenant_a, acme_config)
+    mark_connected(tenant_a, acme_config)
     bandwidth.get(APP_URL, status=503, body="")
     answer = api_a.post(urls["check"])
     assert answer.status_code == 200 and "could not be reached" in answer.json()["drift_error"]
@@ -121,7 +115,7 @@ def test_repair_of_a_configuration_never_connected_is_409(bandwidth, api_a, urls
 
 
 def test_repair_reapplies(bandwidth, api_a, tenant_a, acme_config, urls):
-    connected(tenant_a, acme_config)
+    mark_connected(tenant_a, acme_config)
     write, assign = fake_connect(bandwidth)
     answer = api_a.post(urls["repair"])
     assert answer.status_code == 200 and write.call_count == assign.call_count == 1

@@ -6,7 +6,6 @@ import html
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
-from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from messaging.models import SmsConfiguration
@@ -20,6 +19,7 @@ from tests.messaging.bandwidth_connect_helpers import (
     application_xml,
     fake_connect,
     fake_locations,
+    mark_connected,
     refuse_lookups,
     settings_xml,
     tns_xml,
@@ -90,15 +90,9 @@ def test_odd_location_ids_are_field_errors_not_calls(bandwidth, client_a, tenant
     assert len(bandwidth.calls) == 0 and stored(tenant_a, acme_config).connected_at is None
 
 
-def connect_with_drift(tenant, config):
-    with tenant_context(tenant):
-        SmsConfiguration.objects.filter(pk=config.pk).update(
-            callback_username="bw-cafe", bandwidth_site_id="399", bandwidth_sip_peer_id="500",
-            connected_at=timezone.now())
-
 
 def test_check_now_shows_the_drift_in_plain_words_and_repair(bandwidth, client_a, tenant_a, acme_config, pages):
-    connect_with_drift(tenant_a, acme_config)
+    mark_connected(tenant_a, acme_config)
     bandwidth.get(APP_URL, body=application_xml(url="https://old.example/", user="bw-cafe"))
     bandwidth.get(SETTINGS_URL, body=settings_xml(APPLICATION_ID))
     bandwidth.get(TNS_URL, body=tns_xml("9195550100"))
@@ -109,14 +103,14 @@ def test_check_now_shows_the_drift_in_plain_words_and_repair(bandwidth, client_a
 
 
 def test_check_now_shows_why_bandwidth_could_not_be_asked(bandwidth, client_a, tenant_a, acme_config, pages):
-    connect_with_drift(tenant_a, acme_config)
+    mark_connected(tenant_a, acme_config)
     bandwidth.get(APP_URL, status=403, body="")
     page = client_a.post(pages["check"], follow=True).content.decode()
     assert 'data-testid="drift-error"' in page and "Number &amp; Account Management role" in page
 
 
 def test_repair_writes_again_and_clears_the_drift(bandwidth, client_a, tenant_a, acme_config, pages):
-    connect_with_drift(tenant_a, acme_config)
+    mark_connected(tenant_a, acme_config)
     with tenant_context(tenant_a):
         SmsConfiguration.objects.filter(pk=acme_config.pk).update(drift=[{"what": "x", "expected": "a", "found": "b"}])
     write, assign = fake_connect(bandwidth)
