@@ -6,16 +6,21 @@ portal/api/exceptions.py answers `http_status` with the one error body, error_bo
 """
 
 SERVER_ERROR = "Internal error; it has been logged."
-UNAVAILABLE = "The database cannot be reached just now; nothing was changed. Try again in a few seconds."
+UNAVAILABLE = (
+    "The database or Redis cannot be reached just now; nothing was changed. Try again in a few seconds."
+)
 RETRY_AFTER_SECONDS = 5
 
 
 def is_outage(exc: BaseException | None) -> bool:
-    """Whether an error means the database is down or restarting (not a bug, and not the client's fault):
-    answered 503 with Retry-After, which Bandwidth and well-behaved clients retry."""
+    """Whether an error means the database or Redis is down or restarting (not a bug, and not the client's
+    fault): answered 503 with Retry-After, which Bandwidth and well-behaved clients retry. Redis holds locks,
+    throttling counters and caches that screens and the API use (Connect to Bandwidth's lock, for one)."""
     from django.db import InterfaceError, OperationalError
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
 
-    return isinstance(exc, OperationalError | InterfaceError)
+    return isinstance(exc, OperationalError | InterfaceError | RedisConnectionError | RedisTimeoutError)
 
 
 class PortalError(Exception):

@@ -4,6 +4,8 @@ clients retry that), never a 500 that reads like a bug; nothing is stored half-w
 import json
 
 import pytest
+import redis
+from django.core.cache import cache
 from django.db import OperationalError
 from django_tenants.utils import tenant_context
 
@@ -46,3 +48,16 @@ def test_a_screen_answers_a_503_page(client_a, tenant_a, monkeypatch):
     answer = client_a.get("/t/acme/trunks/")
     assert answer.status_code == 503 and answer["Retry-After"] == "5"
     assert b"Briefly unavailable" in answer.content
+
+
+def test_connect_to_bandwidth_while_redis_restarts_answers_503_not_500(client_a, api_a, tenant_a, acme_config,
+                                                                        monkeypatch, public_portal):
+    def redis_down(*args, **kwargs):
+        raise redis.ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(cache, "add", redis_down)  # Connect's lock against a second Connect at once
+    client_a.raise_request_exception = False
+    page = client_a.post(f"/t/acme/sms/{acme_config.pk}/bandwidth/connect/")
+    assert page.status_code == 503 and page["Retry-After"] == "5"
+    answer = api_a.post(f"/t/acme/api/v1/sms-configurations/{acme_config.pk}/connect/", {}, format="json")
+    assert answer.status_code == 503 and answer.json()["code"] == "unavailable"
